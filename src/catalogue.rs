@@ -1,0 +1,229 @@
+//! The catalogue: axes (from `<axis>/axis.toml`) and their options (from
+//! `<axis>/<option>/fragment.toml`), the base fragment, and the rule table.
+
+use crate::error::{Error, Result};
+use crate::manifest::{AxisManifest, FragmentManifest, parse_toml};
+use crate::rules::{self, Rule, RuleFile, Severity};
+use crate::template_tree::TemplateTree;
+
+pub const BASE: &str = "base";
+pub const RULES_FILE: &str = "rules.toml";
+
+/// A fragment: the base, or one option of an axis.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    /// `base` or `<axis>/<option>`: also its folder under the templates root.
+    pub id: String,
+    /// The option's value (`redis`), or `base`.
+    pub value: String,
+    pub manifest: FragmentManifest,
+}
+
+#[derive(Debug, Clone)]
+pub struct Axis {
+    pub name: String,
+    pub manifest: AxisManifest,
+    /// Default first, then by `order`, then by name.
+    pub options: Vec<Fragment>,
+}
+
+impl Axis {
+    pub fn option(&self, value: &str) -> Option<&Fragment> {
+        self.options.iter().find(|f| f.value == value)
+    }
+
+    /// The CLI flag (without dashes): `pg_extensions` → `pg-extensions`.
+    pub fn flag(&self) -> String {
+        self.name.replace('_', "-")
+    }
+
+    pub fn defaults(&self) -> Vec<String> {
+        self.manifest.default.to_vec()
+    }
+
+    pub fn option_values(&self) -> impl Iterator<Item = &str> {
+        self.options.iter().map(|f| f.value.as_str())
+    }
+
+    /// Every value the axis recognises: options and upcoming values (refused ones live in rules).
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.option_values()
+            .chain(self.manifest.upcoming.iter().map(String::as_str))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub tree: TemplateTree,
+    pub base: Fragment,
+    pub axes: Vec<Axis>,
+    pub rules: Vec<Rule>,
+}
+
+impl Catalogue {
+    /// The catalogue compiled into the binary.
+    pub fn embedded() -> Result<Self> {
+        Self::load(TemplateTree::embedded())
+    }
+
+    pub fn load(tree: TemplateTree) -> Result<Self> {
+        if tree.get(&format!("{BASE}/fragment.toml")).is_none() {
+            return Err(Error::template(
+                tree.location(&format!("{BASE}/fragment.toml")),
+                format!(
+                    "missing: every template set needs a base fragment ({})",
+                    tree.origin()
+                ),
+            ));
+        }
+        let base = Fragment {
+            id: BASE.into(),
+            value: BASE.into(),
+            manifest: parse_toml(&tree, &format!("{BASE}/fragment.toml"))?,
+        };
+        let mut axes = Vec::new();
+        for dir in tree.top_dirs() {
+            if dir == BASE {
+                continue;
+            }
+            axes.push(load_axis(&tree, dir)?);
+        }
+        axes.sort_by(|a, b| (a.manifest.order, &a.name).cmp(&(b.manifest.order, &b.name)));
+
+        let mut rules: Vec<Rule> = match tree.get(RULES_FILE) {
+            Some(_) => parse_toml::<RuleFile>(&tree, RULES_FILE)?.rules,
+            None => Vec::new(),
+        };
+        for rule in &mut rules {
+            rule.source = tree.location(RULES_FILE);
+        }
+        rules::validate(&rules, &axes)?;
+        Ok(Catalogue {
+            tree,
+            base,
+            axes,
+            rules,
+        })
+    }
+
+    pub fn axis(&self, name: &str) -> Option<&Axis> {
+        self.axes.iter().find(|a| a.name == name)
+    }
+
+    /// Finds an axis by its name or its flag spelling (`pg-extensions`).
+    pub fn axis_by_key(&self, key: &str) -> Option<&Axis> {
+        self.axes.iter().find(|a| a.name == key || a.flag() == key)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Values of `axis` that a refuse rule refuses, with the rule.
+    pub fn refused_values<'a>(
+        &'a self,
+        axis: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Rule)> + 'a {
+        self.rules
+            .iter()
+            .filter(|r| r.severity == Severity::Refuse)
+            .flat_map(move |r| {
+                r.refused_values()
+                    .filter(move |(a, _)| *a == axis)
+                    .map(move |(_, v)| (v, r))
+            })
+    }
+
+    /// Adds a team's own rules (from a preset), validated like the built-in ones.
+    pub fn add_rules(&mut self, extra: Vec<Rule>) -> Result<()> {
+        let mut all = self.rules.clone();
+        all.extend(extra);
+        rules::validate(&all, &self.axes)?;
+        self.rules = all;
+        Ok(())
+    }
+}
+
+fn load_axis(tree: &TemplateTree, dir: &str) -> Result<Axis> {
+    let axis_file = format!("{dir}/axis.toml");
+    if tree.get(&axis_file).is_none() {
+        return Err(Error::template(
+            tree.location(dir),
+            "this folder has no axis.toml; every top-level folder but `base` is an axis",
+        ));
+    }
+    if !dir.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return Err(Error::template(
+            tree.location(dir),
+            "axis names are lowercase letters and `_`",
+        ));
+    }
+    let manifest: AxisManifest = parse_toml(tree, &axis_file)?;
+    let mut options = Vec::new();
+    for (path, _) in tree.under(dir) {
+        let Some(value) = path.strip_suffix("/fragment.toml") else {
+            continue;
+        };
+        if value.contains('/') {
+            continue;
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            return Err(Error::template(
+                tree.location(&format!("{dir}/{value}")),
+                "option names are lowercase letters, digits, `-` and `_`",
+            ));
+        }
+        options.push(Fragment {
+            id: format!("{dir}/{value}"),
+            value: value.to_string(),
+            manifest: parse_toml(tree, &format!("{dir}/{value}/fragment.toml"))?,
+        });
+    }
+    let defaults = manifest.default.to_vec();
+    options.sort_by_key(|f| {
+        (
+            !defaults.contains(&f.value),
+            f.manifest.order,
+            f.value.clone(),
+        )
+    });
+    let axis = Axis {
+        name: dir.to_string(),
+        manifest,
+        options,
+    };
+    if axis.options.is_empty() {
+        return Err(Error::template(
+            tree.location(dir),
+            "this axis has no options (no <option>/fragment.toml)",
+        ));
+    }
+    if !axis.manifest.multi && defaults.len() != 1 {
+        return Err(Error::template(
+            tree.location(&axis_file),
+            "a single-value axis needs exactly one `default`",
+        ));
+    }
+    for d in &defaults {
+        if axis.option(d).is_none() {
+            return Err(Error::template(
+                tree.location(&axis_file),
+                format!("the default `{d}` is not an option of this axis"),
+            ));
+        }
+    }
+    for up in &axis.manifest.upcoming {
+        if axis.option(up).is_some() {
+            return Err(Error::template(
+                tree.location(&axis_file),
+                format!(
+                    "`{up}` is listed as upcoming but already has a fragment; remove it from `upcoming`"
+                ),
+            ));
+        }
+    }
+    Ok(axis)
+}

@@ -1,0 +1,414 @@
+//! Composition: selection → ordered fragments → rendered files in memory, with shared
+//! manifests merged structurally and one owner per output path.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::catalogue::{Catalogue, Fragment};
+use crate::error::{Error, Result};
+use crate::manifest::{Decision, EnvVar, Generate, StackRow};
+use crate::merge::{self, Format};
+use crate::name::ProjectName;
+use crate::render::Renderer;
+use crate::resolve::Resolved;
+use crate::rules::{Outcome, Verdict};
+
+/// Owner of the files scaffold itself writes (`.scaffold.toml`, `.env`).
+pub const SCAFFOLD_OWNER: &str = "scaffold";
+pub const RECORD_FILE: &str = ".scaffold.toml";
+pub const ENV_FILE: &str = ".env";
+const LIQUID_SUFFIX: &str = ".liquid";
+
+/// One file of the generated repo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutFile {
+    /// The fragment that owns it (`base`, `queue/redis`, or `scaffold`).
+    pub owner: String,
+    #[serde(skip)]
+    pub contents: Vec<u8>,
+    pub executable: bool,
+    /// Rendered from a `.liquid` template (as opposed to copied as-is, or generated).
+    pub rendered: bool,
+}
+
+/// The generated repo, in memory: `/`-separated relative path → file.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub files: BTreeMap<String, OutFile>,
+}
+
+impl Output {
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.files
+            .get(path)
+            .and_then(|f| std::str::from_utf8(&f.contents).ok())
+    }
+
+    fn add(&mut self, path: String, owner: &str, contents: Vec<u8>) -> Result<()> {
+        if let Some(existing) = self.files.get(&path) {
+            return Err(Error::template(
+                &path,
+                format!(
+                    "written by both `{}` and `{owner}`; every output path has exactly one owning fragment",
+                    existing.owner
+                ),
+            ));
+        }
+        let below = format!("{path}/");
+        let clash = self
+            .files
+            .range(below.clone()..)
+            .next()
+            .filter(|(p, _)| p.starts_with(&below))
+            .map(|(p, f)| (p.clone(), f.owner.clone()))
+            .or_else(|| {
+                ancestors(&path).find_map(|dir| {
+                    self.files
+                        .get(dir)
+                        .map(|f| (dir.to_string(), f.owner.clone()))
+                })
+            });
+        if let Some((other, other_owner)) = clash {
+            return Err(Error::template(
+                &path,
+                format!(
+                    "`{owner}` writes it, but `{other_owner}` writes `{other}`: one path cannot be both a file and a folder"
+                ),
+            ));
+        }
+        self.files.insert(
+            path,
+            OutFile {
+                owner: owner.to_string(),
+                contents,
+                executable: false,
+                rendered: false,
+            },
+        );
+        Ok(())
+    }
+}
+
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(move |(i, _)| &path[..i])
+}
+
+/// The fragments a selection composes, in order: base, then each axis's chosen options.
+pub fn plan<'c>(catalogue: &'c Catalogue, resolved: &Resolved) -> Vec<&'c Fragment> {
+    let mut fragments = vec![&catalogue.base];
+    for axis in &catalogue.axes {
+        for value in resolved.selection.get(&axis.name) {
+            if let Some(fragment) = axis.option(value) {
+                fragments.push(fragment);
+            }
+        }
+    }
+    fragments
+}
+
+/// Renders the whole repo in memory. `secret` makes the values of generated secrets.
+pub fn generate(
+    catalogue: &Catalogue,
+    resolved: &Resolved,
+    name: &ProjectName,
+    secret: &mut dyn FnMut() -> String,
+) -> Result<Output> {
+    let fragments = plan(catalogue, resolved);
+    let renderer = Renderer::new();
+    let tree = &catalogue.tree;
+
+    let mut context = base_context(catalogue, resolved, name, &fragments)?;
+    let readme = readme_sections(catalogue, &renderer, &fragments, &context)?;
+    context.insert(
+        "readme".into(),
+        liquid::model::to_value(&readme).expect("strings convert"),
+    );
+
+    let mut output = Output::default();
+    for fragment in &fragments {
+        let prefix = format!("{}/files", fragment.id);
+        for (relative, bytes) in tree.under(&prefix) {
+            let location = tree.location(&format!("{prefix}/{relative}"));
+            match relative.strip_suffix(LIQUID_SUFFIX) {
+                Some(target) => {
+                    let source = std::str::from_utf8(bytes).map_err(|_| {
+                        Error::template(&location, "a .liquid file must be UTF-8 text")
+                    })?;
+                    let text = renderer.render(&location, source, &context)?;
+                    output.add(target.to_string(), &fragment.id, text.into_bytes())?;
+                    output.files.get_mut(target).expect("just added").rendered = true;
+                }
+                None => output.add(relative.to_string(), &fragment.id, bytes.to_vec())?,
+            }
+        }
+    }
+
+    apply_merges(catalogue, &renderer, &fragments, &context, &mut output)?;
+    mark_executables(&fragments, &mut output)?;
+    check_crate_name_is_free(&output, name)?;
+
+    let record = crate::record::render(catalogue, resolved, name);
+    output.add(RECORD_FILE.into(), SCAFFOLD_OWNER, record.into_bytes())?;
+    let env = env_vars(&fragments);
+    if !env.is_empty() {
+        output.add(
+            ENV_FILE.into(),
+            SCAFFOLD_OWNER,
+            dot_env(&env, secret).into_bytes(),
+        )?;
+    }
+    Ok(output)
+}
+
+/// The Liquid context every template sees.
+fn base_context(
+    catalogue: &Catalogue,
+    resolved: &Resolved,
+    name: &ProjectName,
+    fragments: &[&Fragment],
+) -> Result<liquid::Object> {
+    let mut ctx = serde_json::Map::new();
+    ctx.insert("project_name".into(), json!(name.as_str()));
+    ctx.insert("crate_name".into(), json!(name.crate_name()));
+    ctx.insert("scaffold_version".into(), json!(env!("CARGO_PKG_VERSION")));
+
+    let mut axes = Vec::new();
+    for axis in &catalogue.axes {
+        let values = resolved.selection.get(&axis.name);
+        let value = if axis.manifest.multi {
+            json!(values)
+        } else {
+            json!(values.first())
+        };
+        ctx.insert(axis.name.clone(), value);
+        let choices: Vec<_> = values
+            .iter()
+            .filter_map(|v| axis.option(v))
+            .map(|f| json!({"value": f.value, "title": f.manifest.title, "summary": f.manifest.summary}))
+            .collect();
+        axes.push(json!({"name": axis.name, "title": axis.manifest.title, "choices": choices}));
+    }
+    ctx.insert(
+        "selection".into(),
+        serde_json::to_value(&resolved.selection).expect("selection serialises"),
+    );
+    ctx.insert("axes".into(), json!(axes));
+    ctx.insert(
+        "fragments".into(),
+        json!(
+            fragments
+                .iter()
+                .map(|f| json!({"id": f.id, "title": f.manifest.title}))
+                .collect::<Vec<_>>()
+        ),
+    );
+
+    let env_groups: Vec<_> = fragments
+        .iter()
+        .filter(|f| !f.manifest.env.is_empty())
+        .map(|f| json!({"fragment": f.id, "title": f.manifest.title, "vars": f.manifest.env}))
+        .collect();
+    ctx.insert("env".into(), json!(env_vars(fragments)));
+    ctx.insert("env_groups".into(), json!(env_groups));
+
+    let stack: Vec<&StackRow> = fragments.iter().flat_map(|f| &f.manifest.stack).collect();
+    ctx.insert("stack".into(), json!(stack));
+    let decisions: Vec<&Decision> = fragments
+        .iter()
+        .filter_map(|f| f.manifest.decision.as_ref())
+        .collect();
+    ctx.insert("decisions".into(), json!(decisions));
+
+    let rule_view = |o: &Outcome| json!({"id": o.rule.id, "title": o.rule.title, "why": o.rule.why, "matched": o.matched, "instead": o.rule.instead});
+    let by = |verdict: Verdict| {
+        resolved
+            .outcomes
+            .iter()
+            .filter(|o| o.verdict == verdict)
+            .map(rule_view)
+            .collect::<Vec<_>>()
+    };
+    ctx.insert(
+        "rules".into(),
+        json!({"allowed": by(Verdict::Allowed), "warnings": by(Verdict::Warned)}),
+    );
+
+    liquid::model::to_object(&ctx).map_err(|e| Error::template("context", e))
+}
+
+fn readme_sections(
+    catalogue: &Catalogue,
+    renderer: &Renderer,
+    fragments: &[&Fragment],
+    context: &liquid::Object,
+) -> Result<BTreeMap<String, String>> {
+    let mut sections: BTreeMap<String, String> = BTreeMap::new();
+    for fragment in fragments {
+        for (slot, file) in &fragment.manifest.readme {
+            let path = format!("{}/{file}", fragment.id);
+            let location = catalogue.tree.location(&path);
+            let text = renderer.render(&location, catalogue.tree.text(&path)?, context)?;
+            let section = sections.entry(slot.clone()).or_default();
+            if !section.is_empty() {
+                section.push('\n');
+            }
+            section.push_str(text.trim_end());
+            section.push('\n');
+        }
+    }
+    Ok(sections)
+}
+
+fn apply_merges(
+    catalogue: &Catalogue,
+    renderer: &Renderer,
+    fragments: &[&Fragment],
+    context: &liquid::Object,
+    output: &mut Output,
+) -> Result<()> {
+    let mut by_target: BTreeMap<&str, Vec<(&str, toml::Table)>> = BTreeMap::new();
+    for fragment in fragments {
+        for (target, table) in &fragment.manifest.merge {
+            let location = catalogue
+                .tree
+                .location(&format!("{}/fragment.toml", fragment.id));
+            let rendered = render_table(renderer, &location, table, context)?;
+            by_target
+                .entry(target.as_str())
+                .or_default()
+                .push((fragment.id.as_str(), rendered));
+        }
+    }
+    for (target, additions) in by_target {
+        let first = additions[0].0;
+        let Some(owned) = output.files.get_mut(target) else {
+            return Err(Error::template(
+                catalogue.tree.location(&format!("{first}/fragment.toml")),
+                format!("merges into `{target}`, which no selected fragment writes"),
+            ));
+        };
+        let Some(format) = Format::of(target) else {
+            return Err(Error::template(
+                catalogue.tree.location(&format!("{first}/fragment.toml")),
+                format!(
+                    "cannot merge into `{target}`: only .toml, .yml/.yaml and .json files merge structurally"
+                ),
+            ));
+        };
+        let document = String::from_utf8(owned.contents.clone())
+            .map_err(|_| Error::template(target, "a merged file must be UTF-8 text"))?;
+        let refs: Vec<(&str, &toml::Table)> = additions.iter().map(|(f, t)| (*f, t)).collect();
+        owned.contents = merge::merge(target, format, &document, &refs)?.into_bytes();
+    }
+    Ok(())
+}
+
+/// Renders every string inside a merge table, so contributions can use `{{ crate_name }}`.
+fn render_table(
+    renderer: &Renderer,
+    location: &str,
+    table: &toml::Table,
+    ctx: &liquid::Object,
+) -> Result<toml::Table> {
+    fn walk(
+        renderer: &Renderer,
+        location: &str,
+        value: &toml::Value,
+        ctx: &liquid::Object,
+    ) -> Result<toml::Value> {
+        Ok(match value {
+            toml::Value::String(s) if s.contains("{{") || s.contains("{%") => {
+                toml::Value::String(renderer.render(location, s, ctx)?)
+            }
+            toml::Value::Array(items) => toml::Value::Array(
+                items
+                    .iter()
+                    .map(|i| walk(renderer, location, i, ctx))
+                    .collect::<Result<_>>()?,
+            ),
+            toml::Value::Table(t) => toml::Value::Table(render_table(renderer, location, t, ctx)?),
+            other => other.clone(),
+        })
+    }
+    table
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), walk(renderer, location, v, ctx)?)))
+        .collect()
+}
+
+fn mark_executables(fragments: &[&Fragment], output: &mut Output) -> Result<()> {
+    for fragment in fragments {
+        for path in &fragment.manifest.executable {
+            match output.files.get_mut(path) {
+                Some(file) if file.owner == fragment.id => file.executable = true,
+                _ => {
+                    return Err(Error::template(
+                        format!("{}/fragment.toml", fragment.id),
+                        format!("`executable` lists `{path}`, which this fragment does not write"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A project called like one of its own dependencies (or workspace members) cannot build.
+fn check_crate_name_is_free(output: &Output, name: &ProjectName) -> Result<()> {
+    let Some(manifest) = output.text("Cargo.toml") else {
+        return Ok(());
+    };
+    let Ok(doc) = manifest.parse::<toml::Table>() else {
+        return Err(Error::template(
+            "Cargo.toml",
+            "the generated Cargo.toml does not parse",
+        ));
+    };
+    let crate_name = name.crate_name();
+    let deps = ["dependencies", "dev-dependencies", "build-dependencies"]
+        .iter()
+        .filter_map(|t| doc.get(*t).and_then(|d| d.as_table()))
+        .flat_map(|t| t.keys().cloned());
+    let members = doc
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_str().map(str::to_string));
+    for taken in deps.chain(members) {
+        if taken.replace('-', "_") == crate_name {
+            return Err(Error::usage(format!(
+                "the project name `{name}` clashes with the `{taken}` crate the generated repo uses; choose another name, for example `{name}-service`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn env_vars<'a>(fragments: &[&'a Fragment]) -> Vec<&'a EnvVar> {
+    fragments.iter().flat_map(|f| &f.manifest.env).collect()
+}
+
+fn dot_env(vars: &[&EnvVar], secret: &mut dyn FnMut() -> String) -> String {
+    let mut out = String::from(
+        "# Local settings for development; never commit this file (.gitignore has it).\n",
+    );
+    for var in vars {
+        let value = match var.generate {
+            Some(Generate::Secret) => secret(),
+            None => var.example.clone(),
+        };
+        out.push_str(&format!("{}={value}\n", var.name));
+    }
+    out
+}
+
+/// 32 random bytes from the OS, hex encoded.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

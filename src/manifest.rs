@@ -1,0 +1,150 @@
+//! The schema of `fragment.toml` and `axis.toml`: what a fragment declares.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::template_tree::TemplateTree;
+
+/// `templates/<axis>/axis.toml`: the one declaration that drives an axis's CLI flag,
+/// prompt, preset key and `.scaffold.toml` key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AxisManifest {
+    /// Position among the axes (flags, prompts and records follow it).
+    pub order: i64,
+    /// Short human name, e.g. "Job queue".
+    pub title: String,
+    /// The interactive question.
+    pub prompt: String,
+    /// One line for `--help` and `scaffold list`.
+    pub help: String,
+    /// Default value (a list for a multi-value axis).
+    #[serde(default)]
+    pub default: Defaults,
+    /// Whether several values may be chosen at once.
+    #[serde(default)]
+    pub multi: bool,
+    /// Values that rules may already speak of but whose fragments have not landed yet.
+    /// They are never listed as options and cannot be generated.
+    #[serde(default)]
+    pub upcoming: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum Defaults {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Defaults {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Defaults::None => Vec::new(),
+            Defaults::One(v) => vec![v.clone()],
+            Defaults::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `templates/<axis>/<option>/fragment.toml` (and `templates/base/fragment.toml`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FragmentManifest {
+    /// Human name of the option, e.g. "Redis (apalis)".
+    pub title: String,
+    /// One line saying what the option gives.
+    pub summary: String,
+    /// Position among the axis's options (the default always comes first).
+    #[serde(default)]
+    pub order: i64,
+    /// Environment variables the fragment's code reads (→ `.env.example`, `.env`).
+    #[serde(default)]
+    pub env: Vec<EnvVar>,
+    /// Structured contributions to files another fragment owns: `[merge."Cargo.toml".dependencies]`.
+    #[serde(default)]
+    pub merge: BTreeMap<String, toml::Table>,
+    /// Rows of the README's stack table.
+    #[serde(default)]
+    pub stack: Vec<StackRow>,
+    /// This fragment's entry in `docs/decisions.md`.
+    #[serde(default)]
+    pub decision: Option<Decision>,
+    /// README sections by slot: slot name → Liquid file inside the fragment folder.
+    #[serde(default)]
+    pub readme: BTreeMap<String, String>,
+    /// Output files (relative paths) to mark executable.
+    #[serde(default)]
+    pub executable: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EnvVar {
+    pub name: String,
+    /// What the variable does (a comment in `.env.example`).
+    pub doc: String,
+    /// The value written to `.env.example` (and `.env`, unless generated).
+    #[serde(default)]
+    pub example: String,
+    /// How `.env` gets a fresh value instead of the example, e.g. `"secret"`.
+    #[serde(default)]
+    pub generate: Option<Generate>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Generate {
+    /// 32 random bytes, hex encoded.
+    Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackRow {
+    pub concern: String,
+    pub choice: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub concern: String,
+    pub choice: String,
+    pub why: String,
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+}
+
+/// Parses a TOML file of the template tree, naming the file (and line) on error.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(tree: &TemplateTree, path: &str) -> Result<T> {
+    let text = tree.text(path)?;
+    toml::from_str(text).map_err(|e| Error::template(tree.location(path), e.to_string().trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_manifest_names_its_file_and_line() {
+        let tree = TemplateTree::from_files(
+            "fixture",
+            [(
+                "queue/redis/fragment.toml",
+                "title = \"Redis\"\nsummary = \"jobs\"\ncolour = \"red\"\n",
+            )],
+        );
+        let err = parse_toml::<FragmentManifest>(&tree, "queue/redis/fragment.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("queue/redis/fragment.toml"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+}

@@ -1,0 +1,222 @@
+//! From raw answers (defaults, preset, flags, prompts) to a validated selection and
+//! its rule outcomes. Raw answers in; a resolved selection out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalogue::{Axis, Catalogue};
+use crate::error::{Error, Result};
+use crate::preset::Preset;
+use crate::rules::{self, Outcome, Severity, Verdict};
+use crate::selection::Selection;
+use crate::suggest::did_you_mean;
+
+/// What the user asked for, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Axis name → values given as flags.
+    pub flags: BTreeMap<String, Vec<String>>,
+    /// Rule ids given with `--allow`.
+    pub allow: Vec<String>,
+    pub preset: Option<Preset>,
+}
+
+/// Asks for the axes the flags left open.
+pub trait Prompter {
+    fn choose(
+        &mut self,
+        catalogue: &Catalogue,
+        axis: &Axis,
+        current: &[String],
+    ) -> Result<Vec<String>>;
+}
+
+/// Never asks: keeps defaults (non-interactive runs, `--yes`, `--json`).
+pub struct NoPrompts;
+
+impl Prompter for NoPrompts {
+    fn choose(&mut self, _: &Catalogue, _: &Axis, current: &[String]) -> Result<Vec<String>> {
+        Ok(current.to_vec())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub selection: Selection,
+    /// Rules that fired and did not block: overridden denies and warnings.
+    pub outcomes: Vec<Outcome>,
+    /// `--allow` ids whose rule fired (recorded in `.scaffold.toml` and decisions.md).
+    pub allowed: Vec<String>,
+    /// `--allow` ids whose rule did not fire (reported, not recorded).
+    pub unused_allows: Vec<String>,
+}
+
+/// Resolves a request. The catalogue must already hold the preset's own rules.
+pub fn resolve(
+    catalogue: &Catalogue,
+    request: &Request,
+    prompter: &mut dyn Prompter,
+) -> Result<Resolved> {
+    let allow = allowed_ids(catalogue, request)?;
+    let preset_defaults = preset_defaults(catalogue, request.preset.as_ref())?;
+
+    let mut selection = Selection::default();
+    for axis in &catalogue.axes {
+        let from_flags = request.flags.get(&axis.name);
+        if let Some(values) = from_flags {
+            for v in values {
+                check_value(catalogue, axis, v, &format!("--{} {v}", axis.flag()))?;
+            }
+        }
+        let current = from_flags
+            .or_else(|| preset_defaults.get(&axis.name))
+            .cloned()
+            .unwrap_or_else(|| axis.defaults());
+        let nothing_to_ask = !axis.manifest.multi && axis.options.len() == 1;
+        let values = if from_flags.is_some() || nothing_to_ask {
+            current
+        } else {
+            prompter.choose(catalogue, axis, &current)?
+        };
+        let mut unique = Vec::new();
+        for v in values {
+            if !unique.contains(&v) {
+                unique.push(v);
+            }
+        }
+        if !axis.manifest.multi && unique.len() != 1 {
+            return Err(Error::usage(format!(
+                "`{}` takes exactly one value, got {}: {}",
+                axis.name,
+                unique.len(),
+                unique.join(", ")
+            )));
+        }
+        selection.set(&axis.name, unique);
+    }
+
+    let outcomes = rules::evaluate(&catalogue.rules, &selection, &allow);
+    let blocking: Vec<Outcome> = outcomes.iter().filter(|o| o.blocks()).cloned().collect();
+    if !blocking.is_empty() {
+        return Err(Error::Refused(blocking));
+    }
+
+    for (axis, values) in selection.iter() {
+        let axis = catalogue
+            .axis(axis)
+            .expect("selection holds catalogue axes");
+        for v in values {
+            if axis.option(v).is_none() {
+                return Err(Error::usage(format!(
+                    "`{}={v}` is not available in this version of scaffold yet; available: {}",
+                    axis.name,
+                    axis.option_values().collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+    }
+
+    let fired: BTreeSet<&str> = outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Allowed)
+        .map(|o| o.rule.id.as_str())
+        .collect();
+    let (allowed, unused_allows) = allow
+        .into_iter()
+        .partition(|id| fired.contains(id.as_str()));
+    Ok(Resolved {
+        selection,
+        outcomes,
+        allowed,
+        unused_allows,
+    })
+}
+
+fn allowed_ids(catalogue: &Catalogue, request: &Request) -> Result<BTreeSet<String>> {
+    let from_preset = request.preset.iter().flat_map(|p| p.allow.iter());
+    let mut ids = BTreeSet::new();
+    for id in request.allow.iter().chain(from_preset) {
+        let Some(rule) = catalogue.rule(id) else {
+            return Err(Error::usage(format!(
+                "`--allow {id}`: no rule has this id{}; `scaffold list` shows the rules",
+                did_you_mean(id, catalogue.rules.iter().map(|r| r.id.as_str()))
+            )));
+        };
+        if rule.severity == Severity::Refuse {
+            return Err(Error::usage(format!(
+                "`--allow {id}`: `{id}` refuses a value outright and cannot be overridden; {}",
+                instead_text(&rule.instead)
+            )));
+        }
+        ids.insert(id.clone());
+    }
+    Ok(ids)
+}
+
+fn preset_defaults(
+    catalogue: &Catalogue,
+    preset: Option<&Preset>,
+) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut out = BTreeMap::new();
+    let Some(preset) = preset else {
+        return Ok(out);
+    };
+    for (key, values) in &preset.defaults {
+        let Some(axis) = catalogue.axis_by_key(key) else {
+            return Err(Error::usage(format!(
+                "preset `{}`: unknown axis `{key}` in [defaults]{}; axes: {}",
+                preset.path.display(),
+                did_you_mean(key, catalogue.axes.iter().map(|a| a.name.as_str())),
+                catalogue
+                    .axes
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let values = values.to_vec();
+        for v in &values {
+            check_value(
+                catalogue,
+                axis,
+                v,
+                &format!("`{key} = \"{v}\"` in preset `{}`", preset.path.display()),
+            )?;
+        }
+        out.insert(axis.name.clone(), values);
+    }
+    Ok(out)
+}
+
+/// A value is acceptable input if it is an option, an upcoming value or a refused value
+/// (the last two are then handled by the rules and availability checks).
+fn check_value(catalogue: &Catalogue, axis: &Axis, value: &str, given_as: &str) -> Result<()> {
+    let known = axis.values().any(|v| v == value)
+        || catalogue
+            .refused_values(&axis.name)
+            .any(|(v, _)| v == value);
+    if known {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "{given_as}: `{value}` is not a value of `{}`{}\n  valid values: {}",
+        axis.name,
+        did_you_mean(value, axis.option_values()),
+        axis.option_values().collect::<Vec<_>>().join(", ")
+    )))
+}
+
+pub fn instead_text(instead: &[String]) -> String {
+    if instead.is_empty() {
+        "choose another value".into()
+    } else {
+        format!(
+            "use {} instead",
+            instead
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
+    }
+}

@@ -1,0 +1,327 @@
+//! The rule table: data that refuses, denies or warns about selections.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Axis;
+use crate::error::{Error, Result};
+use crate::selection::Selection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks the selection unless `--allow <id>` is given; the override is recorded.
+    Deny,
+    /// Printed, recorded in `docs/decisions.md`, never blocks.
+    Warn,
+    /// The value is never generated; no override exists.
+    Refuse,
+}
+
+/// One value or several, in `when` tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Values {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Values {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Values::One(v) => std::slice::from_ref(v),
+            Values::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable kebab-case id, used by `--allow` and `scaffold explain`.
+    pub id: String,
+    pub severity: Severity,
+    /// Every listed axis must hold one of its listed values for the rule to fire.
+    pub when: BTreeMap<String, Values>,
+    /// One line.
+    pub title: String,
+    /// The reasoning, one paragraph.
+    pub why: String,
+    /// Flags to use instead.
+    #[serde(default)]
+    pub instead: Vec<String>,
+    /// Where the rule comes from: the built-in table or a preset file.
+    #[serde(skip_deserializing, default)]
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+impl Rule {
+    pub fn matches(&self, selection: &Selection) -> bool {
+        self.when.iter().all(|(axis, wanted)| {
+            selection
+                .get(axis)
+                .iter()
+                .any(|chosen| wanted.as_slice().contains(chosen))
+        })
+    }
+
+    /// The `axis=value` pairs of the selection that made the rule fire.
+    pub fn matched(&self, selection: &Selection) -> Vec<String> {
+        self.when
+            .iter()
+            .flat_map(|(axis, wanted)| {
+                selection
+                    .get(axis)
+                    .iter()
+                    .filter(|v| wanted.as_slice().contains(v))
+                    .map(move |v| format!("{axis}={v}"))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// `(axis, value)` pairs this rule refuses (only for `refuse` rules).
+    pub fn refused_values(&self) -> impl Iterator<Item = (&str, &str)> {
+        let refuse = self.severity == Severity::Refuse;
+        self.when
+            .iter()
+            .filter(move |_| refuse)
+            .flat_map(|(axis, values)| {
+                values
+                    .as_slice()
+                    .iter()
+                    .map(move |v| (axis.as_str(), v.as_str()))
+            })
+    }
+}
+
+/// What a rule did to a selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// A refused value: never generated.
+    Refused,
+    /// A deny rule without `--allow`.
+    Denied,
+    /// A deny rule overridden with `--allow`.
+    Allowed,
+    /// A warning.
+    Warned,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub rule: Rule,
+    pub verdict: Verdict,
+    /// The `axis=value` pairs that made it fire.
+    pub matched: Vec<String>,
+}
+
+impl Outcome {
+    pub fn blocks(&self) -> bool {
+        matches!(self.verdict, Verdict::Refused | Verdict::Denied)
+    }
+}
+
+/// Checks a rule table against the axes: ids unique and well-formed, every `when` naming
+/// axes and values that exist (an option, a refused value or an upcoming value).
+pub fn validate(rules: &[Rule], axes: &[Axis]) -> Result<()> {
+    let mut ids = BTreeSet::new();
+    let refused: BTreeSet<(&str, &str)> = rules.iter().flat_map(Rule::refused_values).collect();
+    for rule in rules {
+        let at = || format!("rule `{}` ({})", rule.id, rule.source);
+        if !is_kebab(&rule.id) {
+            return Err(Error::template(
+                at(),
+                "rule ids are lowercase kebab-case, like `no-job-queue`",
+            ));
+        }
+        if !ids.insert(rule.id.as_str()) {
+            return Err(Error::template(
+                at(),
+                "this id is used by another rule too; ids must be unique",
+            ));
+        }
+        if rule.when.is_empty() {
+            return Err(Error::template(
+                at(),
+                "`when` is empty; name at least one axis and its values",
+            ));
+        }
+        if rule.title.trim().is_empty() || rule.why.trim().is_empty() {
+            return Err(Error::template(
+                at(),
+                "every rule needs a `title` and a `why`",
+            ));
+        }
+        if rule.severity == Severity::Refuse && rule.when.len() != 1 {
+            return Err(Error::template(
+                at(),
+                "a refuse rule names exactly one axis and the values it refuses",
+            ));
+        }
+        for (axis_name, values) in &rule.when {
+            let Some(axis) = axes.iter().find(|a| &a.name == axis_name) else {
+                let names = axes.iter().map(|a| a.name.as_str());
+                return Err(Error::template(
+                    at(),
+                    format!(
+                        "`when` names the unknown axis `{axis_name}`{}",
+                        crate::suggest::did_you_mean(axis_name, names)
+                    ),
+                ));
+            };
+            for value in values.as_slice() {
+                let is_option = axis.option(value).is_some();
+                if rule.severity == Severity::Refuse && is_option {
+                    return Err(Error::template(
+                        at(),
+                        format!(
+                            "refuses `{axis_name}={value}`, which is an option with a fragment"
+                        ),
+                    ));
+                }
+                let known = is_option
+                    || axis.manifest.upcoming.contains(value)
+                    || refused.contains(&(axis_name.as_str(), value.as_str()));
+                if !known {
+                    return Err(Error::template(
+                        at(),
+                        format!(
+                            "`when` names `{axis_name}={value}`, which is neither an option, an upcoming value nor a refused value of that axis{}",
+                            crate::suggest::did_you_mean(value, axis.values())
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+/// Evaluates every rule against a selection. `allow` holds the ids overridden with `--allow`.
+pub fn evaluate(rules: &[Rule], selection: &Selection, allow: &BTreeSet<String>) -> Vec<Outcome> {
+    rules
+        .iter()
+        .filter(|rule| rule.matches(selection))
+        .map(|rule| Outcome {
+            verdict: match rule.severity {
+                Severity::Refuse => Verdict::Refused,
+                Severity::Deny if allow.contains(&rule.id) => Verdict::Allowed,
+                Severity::Deny => Verdict::Denied,
+                Severity::Warn => Verdict::Warned,
+            },
+            matched: rule.matched(selection),
+            rule: rule.clone(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, severity: Severity, when: &[(&str, &[&str])]) -> Rule {
+        Rule {
+            id: id.into(),
+            severity,
+            when: when
+                .iter()
+                .map(|(a, v)| {
+                    (
+                        a.to_string(),
+                        Values::Many(v.iter().map(|s| s.to_string()).collect()),
+                    )
+                })
+                .collect(),
+            title: "t".into(),
+            why: "w".into(),
+            instead: vec![],
+            source: "test".into(),
+        }
+    }
+
+    fn selection(pairs: &[(&str, &[&str])]) -> Selection {
+        Selection::from_pairs(
+            pairs
+                .iter()
+                .map(|(a, v)| (a.to_string(), v.iter().map(|s| s.to_string()).collect())),
+        )
+    }
+
+    #[test]
+    fn fires_only_when_every_axis_matches() {
+        let r = rule(
+            "ms",
+            Severity::Deny,
+            &[("arch", &["micro"]), ("stage", &["pre"])],
+        );
+        assert!(r.matches(&selection(&[("arch", &["micro"]), ("stage", &["pre"])])));
+        assert!(!r.matches(&selection(&[("arch", &["micro"]), ("stage", &["post"])])));
+        assert!(!r.matches(&selection(&[("arch", &["mono"]), ("stage", &["pre"])])));
+    }
+
+    #[test]
+    fn a_value_list_means_any_of_them_and_multi_axes_match_on_any_member() {
+        let r = rule(
+            "broker",
+            Severity::Warn,
+            &[("queue", &["rabbitmq", "nats"])],
+        );
+        assert!(r.matches(&selection(&[("queue", &["nats"])])));
+        assert!(!r.matches(&selection(&[("queue", &["redis"])])));
+        let m = rule("ext", Severity::Warn, &[("ext", &["postgis"])]);
+        assert!(m.matches(&selection(&[("ext", &["pg_trgm", "postgis"])])));
+        assert!(!m.matches(&selection(&[("ext", &[])])));
+    }
+
+    #[test]
+    fn verdicts_follow_severity_and_allow() {
+        let rules = vec![
+            rule("no-queue", Severity::Deny, &[("queue", &["none"])]),
+            rule("custom-auth", Severity::Refuse, &[("auth", &["custom"])]),
+            rule("advice", Severity::Warn, &[("queue", &["none"])]),
+        ];
+        let sel = selection(&[("queue", &["none"]), ("auth", &["custom"])]);
+        let denied = evaluate(&rules, &sel, &BTreeSet::new());
+        let verdicts: Vec<_> = denied.iter().map(|o| o.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [Verdict::Denied, Verdict::Refused, Verdict::Warned]
+        );
+        assert_eq!(denied[0].matched, ["queue=none"]);
+
+        let allow: BTreeSet<String> = ["no-queue".to_string(), "custom-auth".to_string()].into();
+        let allowed = evaluate(&rules, &sel, &allow);
+        let verdicts: Vec<_> = allowed.iter().map(|o| o.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [Verdict::Allowed, Verdict::Refused, Verdict::Warned],
+            "refusals cannot be allowed"
+        );
+    }
+
+    #[test]
+    fn ids_must_be_kebab_case() {
+        assert!(is_kebab("no-job-queue"));
+        assert!(!is_kebab("No_Queue"));
+        assert!(!is_kebab("-x"));
+    }
+}

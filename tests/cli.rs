@@ -1,0 +1,487 @@
+//! The binary as users and scripts see it: exit codes, messages, and proof that a
+//! failure writes nothing. Uses the fixture templates unless a test says otherwise.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/templates");
+
+/// A scratch folder per test, and the command run inside it.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn scaffold(&self) -> Command {
+        let mut cmd = Command::cargo_bin("scaffold").unwrap();
+        cmd.current_dir(self.path())
+            .arg("--templates")
+            .arg(FIXTURES);
+        cmd
+    }
+
+    fn entries(&self) -> Vec<PathBuf> {
+        let mut v: Vec<_> = fs::read_dir(self.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Nothing at all was left behind: no project, no temporary folder.
+    fn assert_untouched(&self) {
+        assert!(
+            self.entries().is_empty(),
+            "left behind: {:?}",
+            self.entries()
+        );
+    }
+}
+
+#[test]
+fn new_creates_the_project_with_an_initial_commit() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--extras", "metrics"])
+        .assert()
+        .success()
+        .stdout(contains("Created `shop`"));
+    let shop = sb.path().join("shop");
+    assert!(shop.join("src/api.rs").is_file());
+    assert!(shop.join("src/metrics.rs").is_file());
+    assert!(shop.join(".env").is_file());
+    let repo = git2::Repository::open(&shop).unwrap();
+    let head = repo.head().unwrap();
+    assert_eq!(head.shorthand().unwrap(), "main");
+    let tree = head.peel_to_tree().unwrap();
+    assert!(tree.get_path(Path::new("Cargo.toml")).is_ok());
+    assert!(
+        tree.get_path(Path::new(".env")).is_err(),
+        ".env is never committed"
+    );
+    assert!(
+        repo.statuses(None)
+            .unwrap()
+            .iter()
+            .all(|s| s.path().ok() == Some(".env")),
+        "the work tree is clean but for the ignored .env"
+    );
+    assert_eq!(
+        sb.entries(),
+        [shop],
+        "no temporary folder is left beside it"
+    );
+}
+
+#[test]
+fn no_git_skips_the_repository() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--no-git"])
+        .assert()
+        .success();
+    assert!(!sb.path().join("shop/.git").exists());
+}
+
+#[test]
+fn a_deny_rule_exits_3_names_the_rule_reason_and_fix_and_writes_nothing() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--queue", "none"])
+        .assert()
+        .code(3)
+        .stderr(contains("error[no-job-queue]: No job queue"))
+        .stderr(contains("slow work runs inside the request cycle"))
+        .stderr(contains("--queue redis"))
+        .stderr(contains("--allow no-job-queue"))
+        .stderr(contains("nothing was written"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn allow_overrides_a_deny_and_records_it() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--queue", "none", "--allow", "no-job-queue"])
+        .assert()
+        .success()
+        .stdout(contains("allowed[no-job-queue]"));
+    let record = fs::read_to_string(sb.path().join("shop/.scaffold.toml")).unwrap();
+    assert!(record.contains("allow = [\"no-job-queue\"]"), "{record}");
+    let decisions = fs::read_to_string(sb.path().join("shop/docs/decisions.md")).unwrap();
+    assert!(
+        decisions.contains("Risk taken: no-job-queue"),
+        "{decisions}"
+    );
+}
+
+#[test]
+fn a_refused_value_exits_3_and_cannot_be_allowed() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--queue", "sqs"])
+        .assert()
+        .code(3)
+        .stderr(contains("error[no-sqs]"))
+        .stderr(contains("cannot be overridden"));
+    sb.scaffold()
+        .args(["new", "shop", "--queue", "sqs", "--allow", "no-sqs"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be overridden"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn a_warning_prints_and_generates() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--api", "rpc", "--audience", "public"])
+        .assert()
+        .success()
+        .stdout(contains("warning[rpc-for-public-api]"))
+        .stdout(contains("--api rest"));
+}
+
+#[test]
+fn an_unknown_value_exits_2_with_a_suggestion_and_the_valid_values() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--queue", "reddis"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `redis`"))
+        .stderr(contains("valid values: redis, none"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn an_unknown_flag_exits_2_with_a_suggestion() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--queu", "redis"])
+        .assert()
+        .code(2)
+        .stderr(contains("--queue"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn an_unknown_allow_id_exits_2_with_a_suggestion() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--allow", "no-jobqueue"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `no-job-queue`"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn invalid_project_names_exit_2_with_the_fix() {
+    let sb = Sandbox::new();
+    for (name, says) in [
+        ("2fa", "must start with a letter"),
+        ("test", "reserved"),
+        ("my.shop", "invalid character `.`"),
+        ("fn", "Rust keyword"),
+    ] {
+        sb.scaffold()
+            .args(["new", name])
+            .assert()
+            .code(2)
+            .stderr(contains(says));
+    }
+    sb.assert_untouched();
+}
+
+#[test]
+fn a_non_empty_destination_is_refused_and_left_alone() {
+    let sb = Sandbox::new();
+    let shop = sb.path().join("shop");
+    fs::create_dir(&shop).unwrap();
+    fs::write(shop.join("notes.txt"), "mine").unwrap();
+    sb.scaffold()
+        .args(["new", "shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("already exists and is not empty"));
+    assert_eq!(fs::read_to_string(shop.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(fs::read_dir(&shop).unwrap().count(), 1);
+    assert_eq!(sb.entries(), [shop]);
+}
+
+#[test]
+fn a_destination_that_is_a_file_is_refused() {
+    let sb = Sandbox::new();
+    fs::write(sb.path().join("shop"), "a file").unwrap();
+    sb.scaffold()
+        .args(["new", "shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("is a file"));
+    assert_eq!(
+        fs::read_to_string(sb.path().join("shop")).unwrap(),
+        "a file"
+    );
+}
+
+#[test]
+fn an_empty_destination_folder_is_used() {
+    let sb = Sandbox::new();
+    fs::create_dir(sb.path().join("shop")).unwrap();
+    sb.scaffold().args(["new", "shop"]).assert().success();
+    assert!(sb.path().join("shop/Cargo.toml").is_file());
+}
+
+#[test]
+fn a_missing_parent_folder_is_refused() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "services/shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("does not exist; create it first"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn an_unwritable_destination_exits_4_and_writes_nothing() {
+    // /proc refuses new folders even for root, so this holds in CI containers too.
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "/proc/scaffold-cli-test-shop"])
+        .assert()
+        .code(4)
+        .stderr(contains("cannot create a temporary folder in `/proc`"));
+    assert!(!Path::new("/proc/scaffold-cli-test-shop").exists());
+}
+
+#[test]
+fn a_preset_with_an_unknown_key_exits_2_naming_it() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("acme.toml"),
+        "[defaults]\nqueue = \"redis\"\n\nqueue_size = 3\n",
+    )
+    .unwrap();
+    sb.scaffold()
+        .args(["new", "shop", "--preset", "acme.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("preset `acme.toml`"))
+        .stderr(contains("queue_size"));
+    fs::write(
+        sb.path().join("acme.toml"),
+        "[defaults]\nqeue = \"redis\"\n",
+    )
+    .unwrap();
+    sb.scaffold()
+        .args(["new", "shop", "--preset", "acme.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown axis `qeue`"))
+        .stderr(contains("did you mean `queue`"));
+    assert!(!sb.path().join("shop").exists());
+    assert_eq!(sb.entries().len(), 1, "only the preset itself");
+}
+
+#[test]
+fn a_preset_sets_defaults_allows_and_flags_win() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("acme.toml"),
+        "allow = [\"no-job-queue\"]\n[defaults]\nqueue = \"none\"\nextras = [\"tracing\"]\n",
+    )
+    .unwrap();
+    sb.scaffold()
+        .args(["new", "shop", "--preset", "acme.toml", "--api", "rpc"])
+        .assert()
+        .success();
+    let record = fs::read_to_string(sb.path().join("shop/.scaffold.toml")).unwrap();
+    assert!(record.contains("queue = \"none\""), "{record}");
+    assert!(record.contains("api = \"rpc\""), "{record}");
+    assert!(record.contains("extras = [\"tracing\"]"), "{record}");
+    assert!(record.contains("allow = [\"no-job-queue\"]"), "{record}");
+}
+
+#[test]
+fn a_missing_preset_file_exits_2() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--preset", "nope.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read preset `nope.toml`"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn dry_run_lists_files_with_owners_and_writes_nothing() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "shop", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(contains("src/jobs.rs"))
+        .stdout(contains("queue/redis"))
+        .stdout(contains("Nothing was written"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn json_reports_success_and_refusal_for_scripts() {
+    let sb = Sandbox::new();
+    let out = sb
+        .scaffold()
+        .args(["new", "shop", "--json", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["selection"]["queue"], serde_json::json!(["redis"]));
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "src/jobs.rs" && f["owner"] == "queue/redis")
+    );
+
+    let out = sb
+        .scaffold()
+        .args(["new", "shop", "--json", "--queue", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["exit_code"], 3);
+    assert_eq!(doc["error"]["kind"], "refused");
+    assert_eq!(doc["error"]["rules"][0]["id"], "no-job-queue");
+    assert_eq!(doc["error"]["rules"][0]["instead"][0], "--queue redis");
+
+    let out = sb
+        .scaffold()
+        .args(["new", "2fa", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "usage");
+    sb.assert_untouched();
+}
+
+#[test]
+fn check_evaluates_without_writing() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["check"])
+        .assert()
+        .success()
+        .stdout(contains("ok: api=rest"));
+    sb.scaffold()
+        .args(["check", "--queue", "none"])
+        .assert()
+        .code(3)
+        .stderr(contains("error[no-job-queue]"));
+    sb.scaffold()
+        .args(["check", "--queue", "none", "--allow", "no-job-queue"])
+        .assert()
+        .success();
+    sb.assert_untouched();
+}
+
+#[test]
+fn list_shows_axes_options_refusals_and_rules() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(contains("--queue"))
+        .stdout(contains("redis*, none"))
+        .stdout(contains("refused: sqs (no-sqs), kafka (no-sqs)"))
+        .stdout(contains("no-job-queue"))
+        .stdout(contains("rest*, rpc\n"));
+    let out = sb.scaffold().args(["list", "--json"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["axes"][2]["name"], "queue");
+    assert_eq!(doc["axes"][2]["default"], serde_json::json!(["redis"]));
+    assert_eq!(doc["axes"][3]["multi"], true);
+}
+
+#[test]
+fn explain_covers_rules_axes_and_options() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["explain", "no-job-queue"])
+        .assert()
+        .success()
+        .stdout(contains("request cycle"))
+        .stdout(contains("--allow"));
+    sb.scaffold()
+        .args(["explain", "queue"])
+        .assert()
+        .success()
+        .stdout(contains("Jobs in Redis"))
+        .stdout(contains("sqs"));
+    sb.scaffold()
+        .args(["explain", "queue/redis"])
+        .assert()
+        .success()
+        .stdout(contains("Redis"));
+    sb.scaffold()
+        .args(["explain", "no-job-queu"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `no-job-queue`"));
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("Examples:"))
+        .stdout(contains("3 refused by a rule"));
+    sb.scaffold()
+        .args(["new", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("--allow"))
+        .stdout(contains("--queue"));
+}
+
+#[test]
+fn a_broken_templates_folder_exits_2_naming_the_file() {
+    let sb = Sandbox::new();
+    let t = sb.path().join("t");
+    fs::create_dir_all(t.join("base")).unwrap();
+    fs::write(t.join("base/fragment.toml"), "title = \"Base\"\n").unwrap();
+    let mut cmd = Command::cargo_bin("scaffold").unwrap();
+    cmd.current_dir(sb.path())
+        .args(["--templates", "t", "new", "shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("base/fragment.toml"))
+        .stderr(contains("summary"));
+    assert!(!sb.path().join("shop").exists());
+}

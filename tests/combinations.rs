@@ -1,0 +1,188 @@
+//! Every valid combination of the catalogue, rendered in memory: no leftover Liquid,
+//! every `.rs` parses (syn), every TOML / YAML / JSON parses, one owner per path.
+//! Runs over the built-in templates and the fixtures.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use scaffold::catalogue::Catalogue;
+use scaffold::generate::{self, Output};
+use scaffold::name::ProjectName;
+use scaffold::resolve::{self, NoPrompts, Request};
+use scaffold::rules::Severity;
+use scaffold::template_tree::TemplateTree;
+
+/// Above this many combinations the test would be slow; switch to a covering set then.
+const MAX_COMBINATIONS: usize = 3000;
+
+/// Every combination of options (all subsets for multi-value axes), each as a request
+/// that allows every deny rule (a deny is valid with `--allow`).
+fn all_requests(catalogue: &Catalogue) -> Vec<Request> {
+    let mut combos: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new()];
+    for axis in &catalogue.axes {
+        let values: Vec<String> = axis.option_values().map(str::to_string).collect();
+        let choices: Vec<Vec<String>> = if axis.manifest.multi {
+            (0..1u32 << values.len())
+                .map(|mask| {
+                    values
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| mask & (1 << i) != 0)
+                        .map(|(_, v)| v.clone())
+                        .collect()
+                })
+                .collect()
+        } else {
+            values.iter().map(|v| vec![v.clone()]).collect()
+        };
+        combos = combos
+            .into_iter()
+            .flat_map(|combo| {
+                choices.iter().map(move |choice| {
+                    let mut c = combo.clone();
+                    c.insert(axis.name.clone(), choice.clone());
+                    c
+                })
+            })
+            .collect();
+        assert!(
+            combos.len() <= MAX_COMBINATIONS,
+            "the catalogue has more than {MAX_COMBINATIONS} combinations: render a pairwise covering set here instead"
+        );
+    }
+    let allow: Vec<String> = catalogue
+        .rules
+        .iter()
+        .filter(|r| r.severity == Severity::Deny)
+        .map(|r| r.id.clone())
+        .collect();
+    combos
+        .into_iter()
+        .map(|flags| Request {
+            flags,
+            allow: allow.clone(),
+            preset: None,
+        })
+        .collect()
+}
+
+fn check_output(output: &Output, label: &str) {
+    assert!(
+        output.files.contains_key(".scaffold.toml"),
+        "{label}: no record"
+    );
+    for (path, file) in &output.files {
+        let at = format!("{label}: {path} (from {})", file.owner);
+        let Ok(text) = std::str::from_utf8(&file.contents) else {
+            continue; // binary, copied byte for byte
+        };
+        if file.rendered {
+            let without_actions = text.replace("${{", "");
+            assert!(
+                !without_actions.contains("{{"),
+                "{at}: leftover Liquid `{{{{`"
+            );
+            assert!(!text.contains("{%"), "{at}: leftover Liquid `{{%`");
+        }
+        match path.rsplit('.').next().unwrap_or("") {
+            "rs" => {
+                syn::parse_file(text)
+                    .unwrap_or_else(|e| panic!("{at}: does not parse as Rust: {e}"));
+            }
+            "toml" => {
+                text.parse::<toml::Table>()
+                    .unwrap_or_else(|e| panic!("{at}: invalid TOML: {e}"));
+            }
+            "yml" | "yaml" => {
+                serde_saphyr::from_str::<serde_json::Value>(text)
+                    .unwrap_or_else(|e| panic!("{at}: invalid YAML: {e}"));
+            }
+            "json" => {
+                serde_json::from_str::<serde_json::Value>(text)
+                    .unwrap_or_else(|e| panic!("{at}: invalid JSON: {e}"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(env) = output.text(".env") {
+        let ignore = output.text(".gitignore").unwrap_or("");
+        assert!(
+            ignore.lines().any(|l| l.trim() == ".env"),
+            "{label}: .env is written but .gitignore does not ignore it"
+        );
+        let example = output
+            .text(".env.example")
+            .unwrap_or_else(|| panic!("{label}: .env without .env.example"));
+        for line in env.lines().filter(|l| !l.starts_with('#')) {
+            let name = line.split('=').next().unwrap();
+            assert!(
+                example.contains(&format!("{name}=")),
+                "{label}: {name} is not documented in .env.example"
+            );
+        }
+    }
+}
+
+fn render_all(catalogue: &Catalogue) -> usize {
+    let name = ProjectName::parse("shop").unwrap();
+    let mut rendered = 0;
+    for request in all_requests(catalogue) {
+        let label = format!("{:?}", request.flags);
+        let resolved = resolve::resolve(catalogue, &request, &mut NoPrompts)
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        let output = generate::generate(catalogue, &resolved, &name, &mut || "secret".into())
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        check_output(&output, &label);
+        rendered += 1;
+    }
+    rendered
+}
+
+#[test]
+fn every_built_in_combination_renders_clean() {
+    let catalogue = Catalogue::embedded().unwrap();
+    let expected: usize = catalogue
+        .axes
+        .iter()
+        .map(|a| {
+            if a.manifest.multi {
+                1 << a.options.len()
+            } else {
+                a.options.len()
+            }
+        })
+        .product();
+    assert_eq!(render_all(&catalogue), expected);
+}
+
+#[test]
+fn every_fixture_combination_renders_clean() {
+    let catalogue =
+        Catalogue::load(TemplateTree::from_folder(Path::new("tests/fixtures/templates")).unwrap())
+            .unwrap();
+    // api 2 × audience 2 × queue 2 × extras 4 subsets
+    assert_eq!(render_all(&catalogue), 32);
+}
+
+#[test]
+fn the_checks_catch_leftover_liquid_and_bad_files() {
+    let tree = TemplateTree::from_folder(Path::new("tests/fixtures/templates"))
+        .unwrap()
+        .with_file("extras/tracing/files/src/bad.rs", "fn main( {");
+    let catalogue = Catalogue::load(tree).unwrap();
+    let result = std::panic::catch_unwind(|| render_all(&catalogue));
+    assert!(
+        result.is_err(),
+        "a .rs file that does not parse must fail the check"
+    );
+
+    let tree = TemplateTree::from_folder(Path::new("tests/fixtures/templates"))
+        .unwrap()
+        .with_file(
+            "extras/tracing/files/notes.md.liquid",
+            "{% raw %}{{ left }}{% endraw %}",
+        );
+    let catalogue = Catalogue::load(tree).unwrap();
+    let result = std::panic::catch_unwind(|| render_all(&catalogue));
+    assert!(result.is_err(), "leftover Liquid must fail the check");
+}

@@ -1,0 +1,392 @@
+//! The library against the fixture templates: catalogue loading and its invariants,
+//! resolution, composition, ownership and merges.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use scaffold::catalogue::Catalogue;
+use scaffold::error::Error;
+use scaffold::generate::{self, Output};
+use scaffold::name::ProjectName;
+use scaffold::resolve::{self, NoPrompts, Request, Resolved};
+use scaffold::rules::Verdict;
+use scaffold::template_tree::TemplateTree;
+
+fn fixture_tree() -> TemplateTree {
+    TemplateTree::from_folder(Path::new("tests/fixtures/templates")).unwrap()
+}
+
+fn fixtures() -> Catalogue {
+    Catalogue::load(fixture_tree()).unwrap()
+}
+
+fn request(flags: &[(&str, &[&str])], allow: &[&str]) -> Request {
+    Request {
+        flags: flags
+            .iter()
+            .map(|(a, v)| (a.to_string(), v.iter().map(|s| s.to_string()).collect()))
+            .collect::<BTreeMap<_, _>>(),
+        allow: allow.iter().map(|s| s.to_string()).collect(),
+        preset: None,
+    }
+}
+
+fn resolve(
+    catalogue: &Catalogue,
+    flags: &[(&str, &[&str])],
+    allow: &[&str],
+) -> Result<Resolved, Error> {
+    resolve::resolve(catalogue, &request(flags, allow), &mut NoPrompts)
+}
+
+fn generate(catalogue: &Catalogue, resolved: &Resolved) -> Result<Output, Error> {
+    generate::generate(
+        catalogue,
+        resolved,
+        &ProjectName::parse("shop").unwrap(),
+        &mut || "s3cr3t".into(),
+    )
+}
+
+fn load_err(tree: TemplateTree) -> String {
+    Catalogue::load(tree).unwrap_err().to_string()
+}
+
+#[test]
+fn catalogue_loads_axes_in_order_with_the_default_first() {
+    let c = fixtures();
+    let names: Vec<_> = c.axes.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["api", "audience", "queue", "extras"]);
+    let queue: Vec<_> = c.axis("queue").unwrap().option_values().collect();
+    assert_eq!(queue, ["redis", "none"]);
+    assert!(c.axis("extras").unwrap().manifest.multi);
+    let refused: Vec<_> = c
+        .refused_values("queue")
+        .map(|(v, r)| (v, r.id.as_str()))
+        .collect();
+    assert_eq!(refused, [("sqs", "no-sqs"), ("kafka", "no-sqs")]);
+}
+
+#[test]
+fn a_rule_naming_an_unknown_axis_or_value_is_rejected() {
+    let bad_axis = "[[rule]]\nid = \"x\"\nseverity = \"deny\"\nwhen = { queu = \"none\" }\ntitle = \"t\"\nwhy = \"w\"\n";
+    let err = load_err(fixture_tree().with_file("rules.toml", bad_axis));
+    assert!(err.contains("unknown axis `queu`"), "{err}");
+    assert!(err.contains("did you mean `queue`"), "{err}");
+
+    let bad_value = bad_axis
+        .replace("queu =", "queue =")
+        .replace("\"none\"", "\"nnoe\"");
+    let err = load_err(fixture_tree().with_file("rules.toml", bad_value));
+    assert!(err.contains("`queue=nnoe`"), "{err}");
+}
+
+#[test]
+fn a_refuse_rule_cannot_refuse_a_real_option_and_ids_are_unique() {
+    let refuse_option = "[[rule]]\nid = \"x\"\nseverity = \"refuse\"\nwhen = { queue = \"redis\" }\ntitle = \"t\"\nwhy = \"w\"\n";
+    assert!(
+        load_err(fixture_tree().with_file("rules.toml", refuse_option))
+            .contains("which is an option")
+    );
+    let twice = "[[rule]]\nid = \"x\"\nseverity = \"warn\"\nwhen = { queue = \"redis\" }\ntitle = \"t\"\nwhy = \"w\"\n".repeat(2);
+    assert!(load_err(fixture_tree().with_file("rules.toml", twice)).contains("unique"));
+}
+
+#[test]
+fn axis_declarations_are_checked() {
+    let no_default = "order = 3\ntitle = \"Q\"\nprompt = \"?\"\nhelp = \"h\"\n";
+    assert!(
+        load_err(fixture_tree().with_file("queue/axis.toml", no_default))
+            .contains("exactly one `default`")
+    );
+    let bad_default = format!("{no_default}default = \"rabbit\"\n");
+    assert!(
+        load_err(fixture_tree().with_file("queue/axis.toml", bad_default))
+            .contains("`rabbit` is not an option")
+    );
+    let no_axis_file = fixture_tree().without("queue/axis.toml");
+    assert!(load_err(no_axis_file).contains("has no axis.toml"));
+    assert!(load_err(fixture_tree().without("base")).contains("base fragment"));
+    let upcoming_with_fragment =
+        format!("{no_default}default = \"redis\"\nupcoming = [\"none\"]\n");
+    assert!(
+        load_err(fixture_tree().with_file("queue/axis.toml", upcoming_with_fragment))
+            .contains("already has a fragment")
+    );
+}
+
+#[test]
+fn defaults_resolve_and_satisfy_every_deny_rule() {
+    let c = fixtures();
+    let r = resolve(&c, &[], &[]).unwrap();
+    assert_eq!(
+        r.selection.summary(),
+        "api=rest audience=internal queue=redis extras=(none)"
+    );
+    assert!(r.outcomes.is_empty());
+}
+
+#[test]
+fn a_deny_rule_refuses_until_allowed_and_then_is_recorded() {
+    let c = fixtures();
+    let Err(Error::Refused(outcomes)) = resolve(&c, &[("queue", &["none"])], &[]) else {
+        panic!("queue=none must be refused")
+    };
+    assert_eq!(outcomes[0].rule.id, "no-job-queue");
+    assert_eq!(outcomes[0].verdict, Verdict::Denied);
+
+    let r = resolve(&c, &[("queue", &["none"])], &["no-job-queue"]).unwrap();
+    assert_eq!(r.allowed, ["no-job-queue"]);
+    let out = generate(&c, &r).unwrap();
+    let record = out.text(".scaffold.toml").unwrap();
+    assert!(record.contains("allow = [\"no-job-queue\"]"), "{record}");
+    let decisions = out.text("docs/decisions.md").unwrap();
+    assert!(
+        decisions.contains("Risk taken: no-job-queue"),
+        "{decisions}"
+    );
+}
+
+#[test]
+fn refused_values_have_no_override() {
+    let c = fixtures();
+    let Err(Error::Refused(outcomes)) = resolve(&c, &[("queue", &["sqs"])], &[]) else {
+        panic!("sqs is refused")
+    };
+    assert_eq!(outcomes[0].verdict, Verdict::Refused);
+    let err = resolve(&c, &[("queue", &["sqs"])], &["no-sqs"])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot be overridden"), "{err}");
+}
+
+#[test]
+fn unknown_values_and_allow_ids_suggest_the_fix() {
+    let c = fixtures();
+    let err = resolve(&c, &[("queue", &["reds"])], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("did you mean `redis`"), "{err}");
+    assert!(err.contains("valid values: redis, none"), "{err}");
+    let err = resolve(&c, &[], &["no-job-queu"]).unwrap_err().to_string();
+    assert!(err.contains("did you mean `no-job-queue`"), "{err}");
+}
+
+#[test]
+fn an_unused_allow_is_reported_not_recorded() {
+    let c = fixtures();
+    let r = resolve(&c, &[], &["no-job-queue"]).unwrap();
+    assert!(r.allowed.is_empty());
+    assert_eq!(r.unused_allows, ["no-job-queue"]);
+}
+
+#[test]
+fn warnings_do_not_block_and_reach_decisions() {
+    let c = fixtures();
+    let r = resolve(&c, &[("api", &["rpc"]), ("audience", &["public"])], &[]).unwrap();
+    assert_eq!(r.outcomes[0].verdict, Verdict::Warned);
+    let out = generate(&c, &r).unwrap();
+    assert!(
+        out.text("docs/decisions.md")
+            .unwrap()
+            .contains("Warning: rpc-for-public-api")
+    );
+    assert!(
+        out.text(".scaffold.toml")
+            .unwrap()
+            .contains("warnings = [\"rpc-for-public-api\"]")
+    );
+}
+
+#[test]
+fn upcoming_values_are_refused_as_not_yet_available() {
+    let c = fixtures();
+    let err = resolve(&c, &[("api", &["graphql"])], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not available in this version"), "{err}");
+}
+
+#[test]
+fn a_single_value_axis_takes_one_value() {
+    let c = fixtures();
+    let err = resolve(&c, &[("queue", &["redis", "none"])], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("exactly one value"), "{err}");
+}
+
+#[test]
+fn composition_renders_merges_and_records_owners() {
+    let c = fixtures();
+    let r = resolve(&c, &[("extras", &["metrics", "tracing"])], &[]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    let owners: BTreeMap<&str, &str> = out
+        .files
+        .iter()
+        .map(|(p, f)| (p.as_str(), f.owner.as_str()))
+        .collect();
+    assert_eq!(owners["src/api.rs"], "api/rest");
+    assert_eq!(owners["src/jobs.rs"], "queue/redis");
+    assert_eq!(owners["src/metrics.rs"], "extras/metrics");
+    assert_eq!(owners[".scaffold.toml"], "scaffold");
+    assert_eq!(owners["Cargo.toml"], "base");
+
+    let cargo: toml::Table = out.text("Cargo.toml").unwrap().parse().unwrap();
+    assert_eq!(cargo["package"]["name"].as_str(), Some("shop"));
+    assert!(
+        cargo["dependencies"].get("redis").is_some(),
+        "queue/redis merged its dependency"
+    );
+
+    let compose = out.text("docker-compose.yml").unwrap();
+    assert!(
+        compose.starts_with("# Local development stack"),
+        "{compose}"
+    );
+    assert!(
+        compose.contains("container_name: shop-redis"),
+        "merge values are rendered: {compose}"
+    );
+
+    let env = out.text(".env").unwrap();
+    assert!(env.contains("SECRET_KEY=s3cr3t"), "{env}");
+    assert!(env.contains("REDIS_URL=redis://127.0.0.1:6379"), "{env}");
+    let example = out.text(".env.example").unwrap();
+    assert!(
+        example.contains("SECRET_KEY=change-me") && !example.contains("s3cr3t"),
+        "{example}"
+    );
+
+    assert!(
+        out.text("README.md")
+            .unwrap()
+            .contains("Run `shop` with `./run.sh`.")
+    );
+    assert!(out.files["run.sh"].executable);
+}
+
+#[test]
+fn binary_files_are_copied_byte_for_byte() {
+    let c = fixtures();
+    let r = resolve(&c, &[], &[]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    let source = std::fs::read("tests/fixtures/templates/base/files/assets/logo.png").unwrap();
+    assert_eq!(out.files["assets/logo.png"].contents, source);
+}
+
+#[test]
+fn no_queue_drops_the_queue_fragments_merges() {
+    let c = fixtures();
+    let r = resolve(&c, &[("queue", &["none"])], &["no-job-queue"]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    assert!(!out.text("Cargo.toml").unwrap().contains("redis"));
+    assert!(!out.text("docker-compose.yml").unwrap().contains("redis"));
+    assert!(!out.text(".env").unwrap().contains("REDIS_URL"));
+}
+
+#[test]
+fn two_fragments_writing_one_path_is_an_error_naming_both() {
+    let tree = fixture_tree().with_file("queue/redis/files/src/api.rs", "// clash\n");
+    let c = Catalogue::load(tree).unwrap();
+    let r = resolve(&c, &[], &[]).unwrap();
+    let err = generate(&c, &r).unwrap_err().to_string();
+    assert!(err.contains("src/api.rs"), "{err}");
+    assert!(
+        err.contains("api/rest") && err.contains("queue/redis"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_merge_into_a_file_nobody_writes_is_an_error() {
+    let manifest = "title = \"Tracing\"\nsummary = \"s\"\n[merge.\"Makefile.toml\".tasks]\nx = 1\n";
+    let c = Catalogue::load(fixture_tree().with_file("extras/tracing/fragment.toml", manifest))
+        .unwrap();
+    let r = resolve(&c, &[("extras", &["tracing"])], &[]).unwrap();
+    let err = generate(&c, &r).unwrap_err().to_string();
+    assert!(err.contains("which no selected fragment writes"), "{err}");
+}
+
+#[test]
+fn a_project_named_like_a_dependency_is_refused() {
+    let c = fixtures();
+    let r = resolve(&c, &[], &[]).unwrap();
+    let err = generate::generate(
+        &c,
+        &r,
+        &ProjectName::parse("serde").unwrap(),
+        &mut String::new,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Usage(_)));
+    assert!(
+        err.to_string().contains("clashes with the `serde` crate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_liquid_error_names_the_template_file() {
+    let tree = fixture_tree().with_file("api/rest/files/src/x.rs.liquid", "{% if %}");
+    let c = Catalogue::load(tree).unwrap();
+    let r = resolve(&c, &[], &[]).unwrap();
+    let err = generate(&c, &r).unwrap_err().to_string();
+    assert!(err.contains("api/rest/files/src/x.rs.liquid"), "{err}");
+}
+
+#[test]
+fn a_preset_adds_team_rules_and_defaults() {
+    let mut c = fixtures();
+    let preset = scaffold::preset::Preset::parse(
+        "[defaults]\napi = \"rpc\"\n[[rule]]\nid = \"acme-rest-only\"\nseverity = \"deny\"\nwhen = { api = \"rpc\" }\ntitle = \"REST only at Acme\"\nwhy = \"Our gateway speaks REST.\"\ninstead = [\"--api rest\"]\n",
+        Path::new("acme.toml"),
+    )
+    .unwrap();
+    let req = Request {
+        preset: Some(preset),
+        ..Request::default()
+    };
+    let Err(Error::Refused(o)) = scaffold::ops::check(&mut c, &req, &mut NoPrompts) else {
+        panic!("the team rule must deny the preset's own default")
+    };
+    assert_eq!(o[0].rule.id, "acme-rest-only");
+    assert_eq!(o[0].rule.source, "preset acme.toml");
+}
+
+#[test]
+fn a_file_and_a_folder_at_one_path_is_an_error() {
+    let tree = fixture_tree().with_file("queue/redis/files/src/api.rs/mod.rs", "// clash\n");
+    let c = Catalogue::load(tree).unwrap();
+    let r = resolve(&c, &[], &[]).unwrap();
+    let err = generate(&c, &r).unwrap_err().to_string();
+    assert!(err.contains("both a file and a folder"), "{err}");
+}
+
+#[test]
+fn a_record_is_a_preset_that_gives_the_same_selection() {
+    let mut c = fixtures();
+    let r = resolve(
+        &c,
+        &[("extras", &["tracing"]), ("queue", &["none"])],
+        &["no-job-queue"],
+    )
+    .unwrap();
+    let record = generate(&c, &r)
+        .unwrap()
+        .text(".scaffold.toml")
+        .unwrap()
+        .to_string();
+    let preset = scaffold::preset::Preset::parse(&record, Path::new(".scaffold.toml")).unwrap();
+    let again = scaffold::ops::check(
+        &mut c,
+        &Request {
+            preset: Some(preset),
+            ..Request::default()
+        },
+        &mut NoPrompts,
+    )
+    .unwrap();
+    assert_eq!(again.selection, r.selection);
+    assert_eq!(again.allowed, r.allowed);
+}
