@@ -1,1 +1,91 @@
-fn main() {}
+//! `scaffold new` for the largest selection of the built-in catalogue, with and without
+//! the git commit. Measures what a user waits for: catalogue load, resolve, render,
+//! merge, atomic write (and git). Target: median under 15 ms with git on a 2-core machine.
+//!
+//! Run: `cargo bench --bench new`; results are kept in docs/benchmarks.md.
+
+use std::collections::BTreeMap;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use scaffold::catalogue::Catalogue;
+use scaffold::generate;
+use scaffold::name::ProjectName;
+use scaffold::ops::{self, NewOptions};
+use scaffold::resolve::{self, NoPrompts, Request};
+use scaffold::rules::Severity;
+use scaffold::write::Git;
+
+/// The selection that writes the most files (every multi-value option on; every deny allowed).
+fn largest_request(catalogue: &Catalogue) -> Request {
+    let allow: Vec<String> = catalogue
+        .rules
+        .iter()
+        .filter(|r| r.severity == Severity::Deny)
+        .map(|r| r.id.clone())
+        .collect();
+    let name = ProjectName::parse("bench").unwrap();
+    let mut best: Option<(usize, Request)> = None;
+    let mut combos: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new()];
+    for axis in &catalogue.axes {
+        let values: Vec<String> = axis.option_values().map(str::to_string).collect();
+        let choices: Vec<Vec<String>> = if axis.manifest.multi {
+            vec![values]
+        } else {
+            values.into_iter().map(|v| vec![v]).collect()
+        };
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                choices.iter().map(move |choice| {
+                    let mut c = c.clone();
+                    c.insert(axis.name.clone(), choice.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    for flags in combos {
+        let request = Request {
+            flags,
+            allow: allow.clone(),
+            preset: None,
+        };
+        let resolved = resolve::resolve(catalogue, &request, &mut NoPrompts).unwrap();
+        let files = generate::generate(catalogue, &resolved, &name, &mut String::new)
+            .unwrap()
+            .files
+            .len();
+        if best.as_ref().is_none_or(|(n, _)| files > *n) {
+            best = Some((files, request));
+        }
+    }
+    best.expect("at least one combination").1
+}
+
+fn bench_new(c: &mut Criterion) {
+    let request = largest_request(&Catalogue::embedded().unwrap());
+    let mut group = c.benchmark_group("scaffold new (largest selection)");
+    for (label, git) in [("with git", Git::InitialCommit), ("without git", Git::None)] {
+        group.bench_function(label, |b| {
+            b.iter_batched(
+                || tempfile::tempdir().unwrap(),
+                |dir| {
+                    let mut catalogue = Catalogue::embedded().unwrap();
+                    let options = NewOptions {
+                        destination: dir.path().join("bench"),
+                        request: request.clone(),
+                        dry_run: false,
+                        git,
+                    };
+                    ops::new_project(&mut catalogue, &options, &mut NoPrompts).unwrap();
+                    dir
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_new);
+criterion_main!(benches);

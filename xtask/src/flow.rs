@@ -1,0 +1,239 @@
+//! The sample flow over HTTP: sign up, log in, refresh, create a note, wait for the worker,
+//! list, read metrics, log out.
+
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::{Value, json};
+use ureq::Agent;
+
+use crate::cases::Case;
+
+fn agent() -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+struct Reply {
+    status: u16,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Result<Value> {
+        serde_json::from_str(&self.body).with_context(|| format!("not JSON: {}", self.body))
+    }
+    fn expect(self, status: u16, what: &str) -> Result<Self> {
+        ensure!(
+            self.status == status,
+            "{what}: expected HTTP {status}, got {}: {}",
+            self.status,
+            self.body
+        );
+        Ok(self)
+    }
+}
+
+fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> Result<Reply> {
+    let agent = agent();
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut response = match (method, body) {
+        ("GET", _) => {
+            let mut req = agent.get(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.call()
+        }
+        ("DELETE", _) => {
+            let mut req = agent.delete(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.call()
+        }
+        (_, body) => {
+            let mut req = agent.post(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.send_json(body.unwrap_or(json!({})))
+        }
+    }
+    .with_context(|| format!("{method} {url}"))?;
+    Ok(Reply {
+        status: response.status().as_u16(),
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+    })
+}
+
+/// Waits until `/ready` answers 200; returns how long it took.
+pub fn wait_ready(base: &str, child: &mut Child) -> Result<Duration> {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            bail!("the service exited before it was ready ({status})");
+        }
+        if let Ok(reply) = call("GET", &format!("{base}/ready"), None, None) {
+            if reply.status == 200 {
+                return Ok(started.elapsed());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("/ready did not answer 200 within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn sample(base: &str, case: &Case) -> Result<()> {
+    call("GET", &format!("{base}/health"), None, None)?.expect(200, "/health")?;
+    let email = format!("e2e-{}@example.com", std::process::id());
+    let credentials = json!({"email": email, "password": "correct horse battery staple"});
+
+    let signup = call(
+        "POST",
+        &format!("{base}/auth/signup"),
+        None,
+        Some(credentials.clone()),
+    )?;
+    ensure!(
+        signup.status == 201 || signup.status == 200,
+        "sign up: HTTP {}: {}",
+        signup.status,
+        signup.body
+    );
+    let tokens = call(
+        "POST",
+        &format!("{base}/auth/login"),
+        None,
+        Some(credentials),
+    )?
+    .expect(200, "log in")?
+    .json()?;
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .context("log in gives a refresh_token")?;
+    let tokens = call(
+        "POST",
+        &format!("{base}/auth/refresh"),
+        None,
+        Some(json!({"refresh_token": refresh})),
+    )?
+    .expect(200, "refresh")?
+    .json()?;
+    let access = tokens["access_token"]
+        .as_str()
+        .context("refresh gives an access_token")?
+        .to_string();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .context("refresh gives a new refresh_token")?
+        .to_string();
+    call("GET", &format!("{base}/notes"), None, None)?.expect(401, "notes without a token")?;
+    println!("signed up, logged in, refreshed");
+
+    let note = call(
+        "POST",
+        &format!("{base}/notes"),
+        Some(&access),
+        Some(json!({"body": "the quick brown fox jumps"})),
+    )?
+    .expect(201, "create a note")?
+    .json()?;
+    let id = note["id"].as_str().context("a note has an id")?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let note = call("GET", &format!("{base}/notes/{id}"), Some(&access), None)?
+            .expect(200, "get the note")?
+            .json()?;
+        if note["processed_at"].is_string() {
+            ensure!(
+                note["word_count"] == json!(5),
+                "the worker counted {} words, expected 5",
+                note["word_count"]
+            );
+            println!(
+                "the job processed the note (word_count = 5){}",
+                if case.queued {
+                    " through the queue"
+                } else {
+                    " inline"
+                }
+            );
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the note was not processed within 30 s: {note}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let page = call(
+        "GET",
+        &format!("{base}/notes?page=1&per_page=10"),
+        Some(&access),
+        None,
+    )?
+    .expect(200, "list notes")?
+    .json()?;
+    ensure!(
+        page["items"].as_array().is_some_and(|i| i.len() == 1),
+        "the list holds the one note: {page}"
+    );
+
+    let metrics = call("GET", &format!("{base}/metrics"), None, None)?;
+    if case.observed {
+        let metrics = metrics.expect(200, "/metrics")?.body;
+        for name in [
+            "http_requests_total",
+            "http_request_duration_seconds",
+            "jobs_total",
+            "job_duration_seconds",
+        ] {
+            ensure!(
+                metrics.contains(name),
+                "/metrics has no `{name}`:\n{metrics}"
+            );
+        }
+        ensure!(
+            metrics
+                .lines()
+                .any(|l| l.starts_with("jobs_total") && l.contains("succeeded")),
+            "/metrics counts no succeeded job:\n{metrics}"
+        );
+        println!("/metrics counts requests and jobs");
+    } else {
+        ensure!(
+            metrics.status == 404,
+            "/metrics without observability: expected 404, got {}",
+            metrics.status
+        );
+    }
+
+    let out = call(
+        "POST",
+        &format!("{base}/auth/logout"),
+        Some(&access),
+        Some(json!({"refresh_token": refresh})),
+    )?;
+    ensure!(
+        out.status == 204 || out.status == 200,
+        "log out: HTTP {}: {}",
+        out.status,
+        out.body
+    );
+    call(
+        "POST",
+        &format!("{base}/auth/refresh"),
+        None,
+        Some(json!({"refresh_token": refresh})),
+    )?
+    .expect(401, "refresh after log out")?;
+    println!("logged out; the refresh token no longer works");
+    Ok(())
+}
