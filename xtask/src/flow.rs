@@ -79,10 +79,9 @@ pub fn wait_ready(base: &str, child: &mut Child) -> Result<Duration> {
         if let Some(status) = child.try_wait()? {
             bail!("the service exited before it was ready ({status})");
         }
-        if let Ok(reply) = call("GET", &format!("{base}/ready"), None, None) {
-            if reply.status == 200 {
-                return Ok(started.elapsed());
-            }
+        if call("GET", &format!("{base}/ready"), None, None).is_ok_and(|reply| reply.status == 200)
+        {
+            return Ok(started.elapsed());
         }
         if Instant::now() > deadline {
             bail!("/ready did not answer 200 within 60 s");
