@@ -3,7 +3,7 @@
 use crate::catalogue::{Axis, Catalogue};
 use crate::error::{Error, Result};
 use crate::resolve::Prompter;
-use crate::rules::Severity;
+use crate::rules::{Outcome, Severity};
 
 /// Asks on the terminal.
 pub struct Terminal;
@@ -43,6 +43,13 @@ impl Prompter for Terminal {
                 .collect();
             let picked = inquire::MultiSelect::new(&axis.manifest.prompt, labels.clone())
                 .with_default(&defaults)
+                .with_formatter(&|chosen| {
+                    chosen
+                        .iter()
+                        .map(|o| first_word(o.value))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
                 .with_help_message(&axis.manifest.help)
                 .prompt()
                 .map_err(prompt_error)?;
@@ -55,12 +62,36 @@ impl Prompter for Terminal {
                 .unwrap_or(0);
             let picked = inquire::Select::new(&axis.manifest.prompt, labels.clone())
                 .with_starting_cursor(start)
+                .with_formatter(&|o| first_word(o.value))
                 .with_help_message(&axis.manifest.help)
                 .prompt()
                 .map_err(prompt_error)?;
             Ok(vec![value_of(&picked)])
         }
     }
+
+    fn allow(&mut self, outcome: &Outcome) -> Result<bool> {
+        eprintln!(
+            "\n{}: {}\n  {}\n",
+            outcome.rule.id, outcome.rule.title, outcome.rule.why
+        );
+        inquire::Confirm::new(&format!(
+            "Take this risk anyway (same as --allow {})?",
+            outcome.rule.id
+        ))
+        .with_default(false)
+        .with_help_message("recorded in .scaffold.toml and docs/decisions.md")
+        .prompt()
+        .map_err(prompt_error)
+    }
+}
+
+fn first_word(label: &String) -> String {
+    label
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The deny rule that fires on this value alone, if any (shown beside the option).

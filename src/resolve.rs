@@ -28,6 +28,11 @@ pub trait Prompter {
         axis: &Axis,
         current: &[String],
     ) -> Result<Vec<String>>;
+
+    /// Asked when a deny rule blocks what was chosen: take the risk (as `--allow <id>`)?
+    fn allow(&mut self, _outcome: &Outcome) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Never asks: keeps defaults (non-interactive runs, `--yes`, `--json`).
@@ -56,7 +61,7 @@ pub fn resolve(
     request: &Request,
     prompter: &mut dyn Prompter,
 ) -> Result<Resolved> {
-    let allow = allowed_ids(catalogue, request)?;
+    let mut allow = allowed_ids(catalogue, request)?;
     let preset_defaults = preset_defaults(catalogue, request.preset.as_ref())?;
 
     let mut selection = Selection::default();
@@ -94,7 +99,21 @@ pub fn resolve(
         selection.set(&axis.name, unique);
     }
 
-    let outcomes = rules::evaluate(&catalogue.rules, &selection, &allow);
+    let mut outcomes = rules::evaluate(&catalogue.rules, &selection, &allow);
+    if outcomes.iter().any(|o| o.verdict == Verdict::Denied)
+        && !outcomes.iter().any(|o| o.verdict == Verdict::Refused)
+    {
+        let mut asked_any = false;
+        for o in outcomes.iter().filter(|o| o.verdict == Verdict::Denied) {
+            if prompter.allow(o)? {
+                allow.insert(o.rule.id.clone());
+                asked_any = true;
+            }
+        }
+        if asked_any {
+            outcomes = rules::evaluate(&catalogue.rules, &selection, &allow);
+        }
+    }
     let blocking: Vec<Outcome> = outcomes.iter().filter(|o| o.blocks()).cloned().collect();
     if !blocking.is_empty() {
         return Err(Error::Refused(blocking));

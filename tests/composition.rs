@@ -390,3 +390,55 @@ fn a_record_is_a_preset_that_gives_the_same_selection() {
     assert_eq!(again.selection, r.selection);
     assert_eq!(again.allowed, r.allowed);
 }
+
+/// Answers prompts from a script, like a person at a terminal.
+struct Scripted {
+    answers: BTreeMap<String, Vec<String>>,
+    allow: bool,
+    asked_allow: Vec<String>,
+}
+
+impl resolve::Prompter for Scripted {
+    fn choose(
+        &mut self,
+        _: &Catalogue,
+        axis: &scaffold::catalogue::Axis,
+        current: &[String],
+    ) -> Result<Vec<String>, Error> {
+        Ok(self
+            .answers
+            .get(&axis.name)
+            .cloned()
+            .unwrap_or_else(|| current.to_vec()))
+    }
+    fn allow(&mut self, outcome: &scaffold::rules::Outcome) -> Result<bool, Error> {
+        self.asked_allow.push(outcome.rule.id.clone());
+        Ok(self.allow)
+    }
+}
+
+#[test]
+fn prompts_ask_only_for_axes_the_flags_left_open_and_offer_to_allow_a_deny() {
+    let c = fixtures();
+    let mut prompter = Scripted {
+        answers: [
+            ("queue".to_string(), vec!["none".to_string()]),
+            ("api".to_string(), vec!["rpc".to_string()]),
+        ]
+        .into(),
+        allow: true,
+        asked_allow: vec![],
+    };
+    let r = resolve::resolve(&c, &request(&[("api", &["rest"])], &[]), &mut prompter).unwrap();
+    assert_eq!(r.selection.get("api"), ["rest"], "a flag is never re-asked");
+    assert_eq!(r.selection.get("queue"), ["none"]);
+    assert_eq!(prompter.asked_allow, ["no-job-queue"]);
+    assert_eq!(r.allowed, ["no-job-queue"]);
+
+    prompter.allow = false;
+    let err = resolve::resolve(&c, &request(&[], &[]), &mut prompter).unwrap_err();
+    assert!(
+        matches!(err, Error::Refused(_)),
+        "declining keeps the refusal"
+    );
+}
