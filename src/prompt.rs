@@ -86,7 +86,7 @@ impl Prompter for Terminal {
     }
 }
 
-fn first_word(label: &String) -> String {
+fn first_word(label: &str) -> String {
     label
         .split_whitespace()
         .next()
