@@ -119,11 +119,12 @@ pub fn generate(
     let renderer = Renderer::new();
     let tree = &catalogue.tree;
 
-    let mut context = base_context(catalogue, resolved, name, &fragments)?;
-    let readme = readme_sections(catalogue, &renderer, &fragments, &context)?;
+    let env = env_vars(&renderer, &fragments, name)?;
+    let mut context = base_context(catalogue, resolved, name, &fragments, &env)?;
+    let sections = sections(catalogue, &renderer, &fragments, &context)?;
     context.insert(
-        "readme".into(),
-        liquid::model::to_value(&readme).expect("strings convert"),
+        "sections".into(),
+        liquid::model::to_value(&sections).expect("strings convert"),
     );
 
     let mut output = Output::default();
@@ -151,12 +152,11 @@ pub fn generate(
 
     let record = crate::record::render(catalogue, resolved, name);
     output.add(RECORD_FILE.into(), SCAFFOLD_OWNER, record.into_bytes())?;
-    let env = env_vars(&fragments);
     if !env.is_empty() {
         output.add(
             ENV_FILE.into(),
             SCAFFOLD_OWNER,
-            dot_env(&env, secret).into_bytes(),
+            dot_env(&env.iter().map(|(_, var)| var).collect::<Vec<_>>(), secret).into_bytes(),
         )?;
     }
     Ok(output)
@@ -168,6 +168,7 @@ fn base_context(
     resolved: &Resolved,
     name: &ProjectName,
     fragments: &[&Fragment],
+    env: &[(&Fragment, EnvVar)],
 ) -> Result<liquid::Object> {
     let mut ctx = serde_json::Map::new();
     ctx.insert("project_name".into(), json!(name.as_str()));
@@ -207,10 +208,20 @@ fn base_context(
 
     let env_groups: Vec<_> = fragments
         .iter()
-        .filter(|f| !f.manifest.env.is_empty())
-        .map(|f| json!({"fragment": f.id, "title": f.manifest.title, "vars": f.manifest.env}))
+        .filter_map(|f| {
+            let vars: Vec<&EnvVar> = env
+                .iter()
+                .filter(|(owner, _)| owner.id == f.id)
+                .map(|(_, v)| v)
+                .collect();
+            (!vars.is_empty())
+                .then(|| json!({"fragment": f.id, "title": f.manifest.title, "vars": vars}))
+        })
         .collect();
-    ctx.insert("env".into(), json!(env_vars(fragments)));
+    ctx.insert(
+        "env".into(),
+        json!(env.iter().map(|(_, v)| v).collect::<Vec<_>>()),
+    );
     ctx.insert("env_groups".into(), json!(env_groups));
 
     let stack: Vec<&StackRow> = fragments.iter().flat_map(|f| &f.manifest.stack).collect();
@@ -238,7 +249,7 @@ fn base_context(
     liquid::model::to_object(&ctx).map_err(|e| Error::template("context", e))
 }
 
-fn readme_sections(
+fn sections(
     catalogue: &Catalogue,
     renderer: &Renderer,
     fragments: &[&Fragment],
@@ -246,7 +257,7 @@ fn readme_sections(
 ) -> Result<BTreeMap<String, String>> {
     let mut sections: BTreeMap<String, String> = BTreeMap::new();
     for fragment in fragments {
-        for (slot, file) in &fragment.manifest.readme {
+        for (slot, file) in &fragment.manifest.sections {
             let path = format!("{}/{file}", fragment.id);
             let location = catalogue.tree.location(&path);
             let text = renderer.render(&location, catalogue.tree.text(&path)?, context)?;
@@ -388,8 +399,34 @@ fn check_crate_name_is_free(output: &Output, name: &ProjectName) -> Result<()> {
     Ok(())
 }
 
-fn env_vars<'a>(fragments: &[&'a Fragment]) -> Vec<&'a EnvVar> {
-    fragments.iter().flat_map(|f| &f.manifest.env).collect()
+/// Every fragment's `[[env]]` entries, with Liquid in `doc` and `example` rendered against
+/// the project's names; one owner per variable.
+fn env_vars<'f>(
+    renderer: &Renderer,
+    fragments: &[&'f Fragment],
+    name: &ProjectName,
+) -> Result<Vec<(&'f Fragment, EnvVar)>> {
+    let names = liquid::object!({ "project_name": name.as_str(), "crate_name": name.crate_name() });
+    let mut out: Vec<(&Fragment, EnvVar)> = Vec::new();
+    for fragment in fragments {
+        let location = format!("{}/fragment.toml", fragment.id);
+        for var in &fragment.manifest.env {
+            if let Some((owner, _)) = out.iter().find(|(_, v)| v.name == var.name) {
+                return Err(Error::template(
+                    &location,
+                    format!(
+                        "`{}` is declared by both `{}` and `{}`; every variable has one owner",
+                        var.name, owner.id, fragment.id
+                    ),
+                ));
+            }
+            let mut var = var.clone();
+            var.example = renderer.render(&location, &var.example, &names)?;
+            var.doc = renderer.render(&location, &var.doc, &names)?;
+            out.push((fragment, var));
+        }
+    }
+    Ok(out)
 }
 
 fn dot_env(vars: &[&EnvVar], secret: &mut dyn FnMut() -> String) -> String {

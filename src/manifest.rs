@@ -74,9 +74,11 @@ pub struct FragmentManifest {
     /// This fragment's entry in `docs/decisions.md`.
     #[serde(default)]
     pub decision: Option<Decision>,
-    /// README sections by slot: slot name → Liquid file inside the fragment folder.
+    /// Text for named slots of the base templates (`readme`, `decisions`…): slot name →
+    /// Liquid file inside the fragment folder. Rendered, joined in fragment order, and
+    /// available to every template as `sections.<slot>`.
     #[serde(default)]
-    pub readme: BTreeMap<String, String>,
+    pub sections: BTreeMap<String, String>,
     /// Output files (relative paths) to mark executable.
     #[serde(default)]
     pub executable: Vec<String>,

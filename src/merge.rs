@@ -78,8 +78,9 @@ fn merge_toml_table(
             format!("{prefix}.{key}")
         };
         match (target.get_mut(key), value) {
-            (None, toml::Value::Table(t)) if depth == 0 => {
+            (None, toml::Value::Table(t)) if depth == 0 || holds_only_tables(t) => {
                 let mut table = Table::new();
+                table.set_implicit(holds_only_tables(t));
                 merge_toml_table(path, &full, &mut table, t, fragment, depth + 1)?;
                 target.insert(key, Item::Table(table));
             }
@@ -99,6 +100,11 @@ fn merge_toml_table(
         }
     }
     Ok(())
+}
+
+/// `profile = { dev = { package = { … } } }` reads better as `[profile.dev.package]`.
+fn holds_only_tables(table: &toml::Table) -> bool {
+    !table.is_empty() && table.values().all(|v| matches!(v, toml::Value::Table(_)))
 }
 
 fn merge_inline(
@@ -324,6 +330,17 @@ mod tests {
         assert!(
             out.contains("[dev-dependencies]"),
             "new top-level tables are standard tables: {out}"
+        );
+
+        let profile = table("[profile.dev.package.argon2]\nopt-level = 3\n");
+        let out = merge("Cargo.toml", Format::Toml, &out, &[("auth/jwt", &profile)]).unwrap();
+        assert!(
+            out.contains("[profile.dev.package]\nargon2 = { opt-level = 3 }"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("[profile]\n"),
+            "intermediate tables stay implicit: {out}"
         );
     }
 

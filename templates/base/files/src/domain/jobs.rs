@@ -1,0 +1,102 @@
+//! Background jobs: their payloads and handlers, independent of the queue.
+//!
+//! Every queue implementation calls [`execute`] for each attempt, so job spans
+//! and the `jobs_total` / `job_duration_seconds` metrics are the same whatever
+//! the backend; [`record_failure`] stores jobs that ran out of retries in the
+//! `failed_jobs` table, where operators can query them.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::db::{Db, repositories};
+
+/// A unit of background work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Job {
+    /// Compute derived data (word count) for a freshly created note.
+    ProcessNote { note_id: Uuid },
+}
+
+impl Job {
+    /// Stable name used in metrics, logs and the failed-jobs table.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Job::ProcessNote { .. } => "process_note",
+        }
+    }
+}
+
+/// Runs one attempt of `job` inside a span and records metrics.
+pub async fn execute(db: &Db, job: &Job, attempt: usize) -> anyhow::Result<()> {
+    let name = job.name();
+    let span = tracing::info_span!("job", job = name, attempt, otel.name = name);
+    let started = Instant::now();
+    let result = async {
+        let result = handle(db, job).await;
+        match &result {
+            Ok(()) => tracing::info!("job succeeded"),
+            Err(e) => tracing::warn!(error = %e, "job attempt failed"),
+        }
+        result
+    }
+    .instrument(span)
+    .await;
+    let outcome = if result.is_ok() {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    metrics::counter!("jobs_total", "job" => name, "outcome" => outcome).increment(1);
+    metrics::histogram!("job_duration_seconds", "job" => name)
+        .record(started.elapsed().as_secs_f64());
+    result
+}
+
+/// Dispatches a job to its handler.
+pub async fn handle(db: &Db, job: &Job) -> anyhow::Result<()> {
+    match job {
+        Job::ProcessNote { note_id } => process_note(db, *note_id).await,
+    }
+}
+
+/// Fills `word_count` and `processed_at`. A missing note is an error (it will
+/// be retried and eventually recorded as failed).
+#[tracing::instrument(skip(db))]
+pub async fn process_note(db: &Db, note_id: Uuid) -> anyhow::Result<()> {
+    let note = repositories::notes::find_by_id(db, note_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("note {note_id} not found"))?;
+    let words = super::notes::count_words(&note.body);
+    repositories::notes::mark_processed(db, note_id, words).await?;
+    Ok(())
+}
+
+/// Records a job that exhausted its retries.
+pub async fn record_failure(db: &Db, job: &Job, error: &anyhow::Error, attempts: usize) {
+    tracing::error!(job = job.name(), attempts, error = %error, "job failed permanently");
+    let payload = serde_json::to_value(job).unwrap_or(serde_json::Value::Null);
+    let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
+    if let Err(e) =
+        repositories::failed_jobs::insert(db, job.name(), payload, &format!("{error:#}"), attempts)
+            .await
+    {
+        tracing::error!(error = %e, "could not record failed job");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_serialises_with_a_type_tag() {
+        let id = Uuid::nil();
+        let v = serde_json::to_value(Job::ProcessNote { note_id: id }).unwrap();
+        assert_eq!(v["type"], "process_note");
+        assert_eq!(Job::ProcessNote { note_id: id }.name(), "process_note");
+    }
+}

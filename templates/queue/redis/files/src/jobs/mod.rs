@@ -1,0 +1,208 @@
+//! Background jobs on Redis with apalis.
+//!
+//! * Queue: `RedisStorage<Job>` under the `{JOBS_NAMESPACE}:jobs` keys.
+//! * Retries: in-process, exponential backoff (`JOB_MAX_RETRIES`,
+//!   `JOB_RETRY_BACKOFF_MS`).
+//! * A job that keeps failing is recorded in the Postgres `failed_jobs` table
+//!   (via `domain::jobs::record_failure`) and aborted, which puts its id in
+//!   apalis' dead set `{JOBS_NAMESPACE}:jobs:dead` in Redis.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use apalis::layers::WorkerBuilderExt;
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::RetryPolicy;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::prelude::{
+    AbortError, Attempt, BackendExt, BoxDynError, Data, TaskSink, WorkerBuilder, WorkerError,
+};
+use apalis_redis::{ConnectionManager, RedisStorage};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::env::{self, ConfigError};
+use crate::db::Db;
+use crate::domain::jobs::{self as job_handlers, Job};
+
+/// Queue settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub redis_url: SecretString,
+    /// Prefix for every Redis key of the queue (lets tests and environments share one Redis).
+    pub namespace: String,
+    /// Retries after the first attempt before a job is declared failed.
+    pub max_retries: usize,
+    /// Initial retry delay; doubles on each retry (with jitter), capped at 5 minutes.
+    pub retry_backoff: Duration,
+    /// Jobs processed concurrently by one worker.
+    pub concurrency: usize,
+    /// How often an idle worker polls Redis for new jobs.
+    pub poll_interval: Duration,
+}
+
+const TEST_DEFAULT_URL: &str = "redis://127.0.0.1:6379";
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            redis_url: env::secret("REDIS_URL", "a Redis URL such as redis://host:6379")?,
+            namespace: env::string_or("JOBS_NAMESPACE", "app"),
+            max_retries: env::parse_or("JOB_MAX_RETRIES", "a non-negative integer", 5)?,
+            retry_backoff: Duration::from_millis(env::parse_or(
+                "JOB_RETRY_BACKOFF_MS",
+                "a whole number of milliseconds",
+                1000,
+            )?),
+            concurrency: env::parse_or("JOB_CONCURRENCY", "a positive integer", 4)?,
+            poll_interval: Duration::from_millis(env::parse_or(
+                "JOB_POLL_INTERVAL_MS",
+                "a whole number of milliseconds",
+                500,
+            )?),
+        })
+    }
+
+    /// `REDIS_URL` (or the local default) with a unique namespace.
+    pub fn for_tests() -> anyhow::Result<Self> {
+        Ok(Self {
+            redis_url: env::optional("REDIS_URL")
+                .unwrap_or_else(|| TEST_DEFAULT_URL.to_owned())
+                .into(),
+            namespace: format!("test-{}", uuid::Uuid::new_v4().simple()),
+            max_retries: 2,
+            retry_backoff: Duration::from_millis(20),
+            concurrency: 4,
+            poll_interval: Duration::from_millis(50),
+        })
+    }
+
+    fn queue_name(&self) -> String {
+        format!("{}:jobs", self.namespace)
+    }
+}
+
+/// Handle for enqueueing jobs (cheap to clone).
+#[derive(Clone)]
+pub struct Jobs {
+    storage: RedisStorage<Job>,
+    conn: ConnectionManager,
+    db: Db,
+    settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs")
+            .field("queue", &self.settings.queue_name())
+            .finish()
+    }
+}
+
+impl Jobs {
+    pub async fn connect(settings: &Settings, db: Db) -> anyhow::Result<Self> {
+        let conn = apalis_redis::connect(settings.redis_url.expose_secret())
+            .await
+            .context("connecting to Redis (REDIS_URL)")?;
+        let config = apalis_redis::Config::default().queue(settings.queue_name());
+        let storage = RedisStorage::new(conn.clone()).with_config(config);
+        Ok(Self {
+            storage,
+            conn,
+            db,
+            settings: Arc::new(settings.clone()),
+        })
+    }
+
+    #[tracing::instrument(name = "jobs.enqueue", skip(self), fields(job = job.name()))]
+    pub async fn enqueue(&self, job: Job) -> anyhow::Result<()> {
+        let mut storage = self.storage.clone();
+        storage
+            .push(job)
+            .await
+            .map_err(|e| anyhow::anyhow!("enqueueing job: {e}"))
+    }
+
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        let mut conn = self.conn.clone();
+        let _: String = redis::cmd("PING")
+            .query_async(&mut conn)
+            .await
+            .context("Redis PING")?;
+        Ok(())
+    }
+
+    /// Redis key of the dead set holding ids of jobs that failed permanently.
+    pub fn dead_set_key(&self) -> String {
+        self.storage.get_config().dead_jobs_set()
+    }
+
+    /// A connection to the queue's Redis, for operators and tests.
+    pub fn redis(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct MaxRetries(usize);
+
+async fn run_job(
+    job: Job,
+    attempt: Attempt,
+    db: Data<Db>,
+    max_retries: Data<MaxRetries>,
+) -> Result<(), BoxDynError> {
+    let attempt = attempt.current();
+    let MaxRetries(max_retries) = *max_retries;
+    match job_handlers::execute(&db, &job, attempt).await {
+        Ok(()) => Ok(()),
+        Err(e) if attempt > max_retries => {
+            job_handlers::record_failure(&db, &job, &e, attempt).await;
+            Err(Box::new(AbortError::new(e.into_boxed_dyn_error())))
+        }
+        Err(e) => Err(e.into_boxed_dyn_error()),
+    }
+}
+
+/// Runs the worker until `shutdown` completes, then lets in-flight jobs finish.
+pub async fn run_worker(
+    jobs: Jobs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let settings = jobs.settings.clone();
+    let backoff = ExponentialBackoffMaker::new(
+        settings.retry_backoff,
+        Duration::from_secs(300).max(settings.retry_backoff),
+        0.5,
+        HasherRng::default(),
+    )
+    .context("building retry backoff")?
+    .make_backoff();
+    let worker = WorkerBuilder::new(format!(
+        "{}-worker-{}",
+        settings.namespace,
+        uuid::Uuid::new_v4()
+    ))
+    .backend(
+        jobs.storage
+            .clone()
+            .poll_with_interval(settings.poll_interval),
+    )
+    .data(jobs.db.clone())
+    .data(MaxRetries(settings.max_retries))
+    .concurrency(settings.concurrency.max(1))
+    .retry(RetryPolicy::retries(settings.max_retries).with_backoff(backoff))
+    .build(run_job);
+    tracing::info!(queue = %settings.queue_name(), "worker started");
+    worker
+        .run_until(async move {
+            shutdown.await;
+            tracing::info!("worker shutting down");
+            Ok::<(), WorkerError>(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("worker: {e}"))?;
+    tracing::info!("worker stopped");
+    Ok(())
+}
