@@ -8,6 +8,7 @@
 
 mod cases;
 mod flow;
+mod measure;
 mod otlp;
 mod run;
 mod services;
@@ -29,8 +30,9 @@ fn real_main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("e2e") => e2e(&args[1..]),
         Some("services") => services::ensure_all(),
+        Some("measure") => measure::default_repo(),
         _ => bail!(
-            "usage: cargo xtask e2e [--case NAME] [--keep]\n       cargo xtask services   (start Postgres and Redis if they are not running)"
+            "usage: cargo xtask e2e [--case NAME] [--keep]\n       cargo xtask services   (start Postgres and Redis if they are not running)\n       cargo xtask measure    (the default repo: clean build time, crates, start-up, idle RSS)"
         ),
     }
 }

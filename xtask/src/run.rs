@@ -48,7 +48,7 @@ pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
     serve_and_drive(case, &repo, &binary, &name.replace('-', "_"))
 }
 
-fn generate(case: &Case, repo: &Path) -> Result<()> {
+pub fn generate(case: &Case, repo: &Path) -> Result<()> {
     let mut catalogue = Catalogue::embedded()?;
     let request = Request {
         flags: case
@@ -97,7 +97,7 @@ fn cargo(repo: &Path, target: &Path, args: &[&str], env: &[(&str, String)]) -> R
 }
 
 /// A fresh database for the running service.
-fn fresh_database(name: &str) -> Result<String> {
+pub fn fresh_database(name: &str) -> Result<String> {
     for sql in [
         format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         format!("CREATE DATABASE {name}"),
@@ -126,7 +126,7 @@ fn fresh_database(name: &str) -> Result<String> {
     Ok(format!("{DATABASE_SERVER}/{name}"))
 }
 
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -201,7 +201,7 @@ fn stop(child: &mut Child) -> Result<()> {
     }
 }
 
-fn dot_env(path: &PathBuf) -> Result<BTreeMap<String, String>> {
+pub fn dot_env(path: &PathBuf) -> Result<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("the generated repo has no {}", path.display()))?;
     Ok(text
