@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{Criterion, criterion_group, criterion_main};
 use scaffold::catalogue::Catalogue;
 use scaffold::generate;
 use scaffold::name::ProjectName;
@@ -64,24 +66,25 @@ fn largest_request(catalogue: &Catalogue) -> Request {
 
 fn bench_new(c: &mut Criterion) {
     let request = largest_request(&Catalogue::embedded().unwrap());
+    // One parent folder for the whole run, a fresh destination per iteration, nothing
+    // deleted until the end: deleting thousands of folders between iterations makes the
+    // file system's inode allocation slow in a way no user ever sees.
+    let parent = tempfile::tempdir().unwrap();
+    let counter = AtomicUsize::new(0);
     let mut group = c.benchmark_group("scaffold new (largest selection)");
     for (label, git) in [("with git", Git::InitialCommit), ("without git", Git::None)] {
         group.bench_function(label, |b| {
-            b.iter_batched(
-                || tempfile::tempdir().unwrap(),
-                |dir| {
-                    let mut catalogue = Catalogue::embedded().unwrap();
-                    let options = NewOptions {
-                        destination: dir.path().join("bench"),
-                        request: request.clone(),
-                        dry_run: false,
-                        git,
-                    };
-                    ops::new_project(&mut catalogue, &options, &mut NoPrompts).unwrap();
-                    dir
-                },
-                BatchSize::PerIteration,
-            )
+            b.iter(|| {
+                let mut catalogue = Catalogue::embedded().unwrap();
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let options = NewOptions {
+                    destination: parent.path().join(format!("bench{n}")),
+                    request: request.clone(),
+                    dry_run: false,
+                    git,
+                };
+                ops::new_project(&mut catalogue, &options, &mut NoPrompts).unwrap()
+            })
         });
     }
     group.finish();

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod error;
 pub mod generate;
+pub mod git_pack;
 pub mod manifest;
 pub mod merge;
 pub mod name;

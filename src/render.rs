@@ -83,14 +83,128 @@ impl Renderer {
 
     /// Renders `source` (from `location`, for messages) with `context`.
     pub fn render(&self, location: &str, source: &str, context: &liquid::Object) -> Result<String> {
+        let stashed = Stash::new(source);
         let template = self
             .parser
-            .parse(source)
+            .parse(stashed.template())
             .map_err(|e| Error::template(location, format!("invalid Liquid: {e}")))?;
-        template
+        let rendered = template
             .render(context)
-            .map_err(|e| Error::template(location, format!("cannot render: {e}")))
+            .map_err(|e| Error::template(location, format!("cannot render: {e}")))?;
+        Ok(stashed.restore(&rendered))
     }
+}
+
+/// Liquid's parser walks raw text one character at a time, which makes long templates
+/// (Rust files with one `{{ crate_name }}`) slow to parse. `Stash` swaps every long run of
+/// raw text (text outside `{{ }}`, `{% %}` and `{% raw %}` blocks) for a short token of
+/// private-use characters before parsing, and puts the text back after rendering. Tokens
+/// are plain text to Liquid, so loops repeat them and conditions drop them exactly as they
+/// would the text. Leading and trailing whitespace stays outside the token, so whitespace
+/// control (`{%-`, `-%}`) trims as before.
+struct Stash<'a> {
+    template: std::borrow::Cow<'a, str>,
+    runs: Vec<&'a str>,
+}
+
+const TOKEN_OPEN: char = '\u{E000}';
+const TOKEN_CLOSE: char = '\u{E001}';
+/// Runs shorter than this are left in place: a token would not save anything.
+const MIN_RUN: usize = 64;
+
+impl<'a> Stash<'a> {
+    fn new(source: &'a str) -> Self {
+        let untouched = Stash {
+            template: std::borrow::Cow::Borrowed(source),
+            runs: Vec::new(),
+        };
+        if source.contains(TOKEN_OPEN) || source.contains(TOKEN_CLOSE) {
+            return untouched;
+        }
+        let mut template = String::with_capacity(source.len() / 4);
+        let mut runs = Vec::new();
+        let mut rest = source;
+        while !rest.is_empty() {
+            let markup = rest.find("{{").into_iter().chain(rest.find("{%")).min();
+            let (raw, tail) = rest.split_at(markup.unwrap_or(rest.len()));
+            let core = raw.trim();
+            if core.len() >= MIN_RUN {
+                let lead = raw.len() - raw.trim_start().len();
+                template.push_str(&raw[..lead]);
+                template.push(TOKEN_OPEN);
+                template.push_str(&runs.len().to_string());
+                template.push(TOKEN_CLOSE);
+                template.push_str(&raw[lead + core.len()..]);
+                runs.push(core);
+            } else {
+                template.push_str(raw);
+            }
+            if tail.is_empty() {
+                break;
+            }
+            // Copy the markup itself: a tag or output up to its end, and a whole
+            // `{% raw %}…{% endraw %}` block. Unclosed markup is left for Liquid to report.
+            let end = if tail.starts_with("{{") { "}}" } else { "%}" };
+            let Some(close) = tail.find(end) else {
+                return untouched;
+            };
+            let mut stop = close + end.len();
+            let tag = &tail[2..close];
+            if tail.starts_with("{%")
+                && tag.trim_matches(|c: char| c == '-' || c.is_whitespace()) == "raw"
+            {
+                let Some(endraw) = find_endraw(&tail[stop..]) else {
+                    return untouched;
+                };
+                stop += endraw;
+            }
+            template.push_str(&tail[..stop]);
+            rest = &tail[stop..];
+        }
+        Stash {
+            template: std::borrow::Cow::Owned(template),
+            runs,
+        }
+    }
+
+    fn template(&self) -> &str {
+        &self.template
+    }
+
+    fn restore(&self, rendered: &str) -> String {
+        if self.runs.is_empty() {
+            return rendered.to_string();
+        }
+        let mut out = String::with_capacity(
+            rendered.len() + self.runs.iter().map(|r| r.len()).sum::<usize>(),
+        );
+        let mut rest = rendered;
+        while let Some(open) = rest.find(TOKEN_OPEN) {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + TOKEN_OPEN.len_utf8()..];
+            let close = after.find(TOKEN_CLOSE).expect("tokens are written whole");
+            let index: usize = after[..close].parse().expect("token holds a run index");
+            out.push_str(self.runs[index]);
+            rest = &after[close + TOKEN_CLOSE.len_utf8()..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The length up to and including the `{% endraw %}` tag that closes a raw block.
+fn find_endraw(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    while let Some(start) = text[offset..].find("{%") {
+        let at = offset + start;
+        let close = at + text[at..].find("%}")?;
+        let tag = &text[at + 2..close];
+        if tag.trim_matches(|c: char| c == '-' || c.is_whitespace()) == "endraw" {
+            return Some(close + 2);
+        }
+        offset = close + 2;
+    }
+    None
 }
 
 impl Default for Renderer {
@@ -153,6 +267,38 @@ mod tests {
         assert_eq!(
             render("name: {{ project_name }}", "{{ evil }}{% raw %}"),
             "name: {{ evil }}{% raw %}"
+        );
+    }
+
+    #[test]
+    fn stashing_long_raw_text_renders_exactly_like_plain_liquid() {
+        let long = "fn main() { println!(\"a long line of raw Rust text that is longer than the minimum run\"); }";
+        let sources = [
+            format!("{long}\n{{{{ project_name }}}}\n{long}"),
+            format!("{{% for i in (1..3) %}}  {long} {{{{ i }}}}\n{{% endfor %}}"),
+            format!("{{% if project_name == \"x\" %}}{long}{{% else %}}other{{% endif %}}"),
+            format!("a  {{%- if true -%}}   {long}   {{%- endif -%}}  b"),
+            format!(
+                "{{% raw %}}{long} {{{{ not rendered }}}} {long}{{% endraw %}} {{{{ project_name }}}}"
+            ),
+            format!("{{% comment %}}{long}{{% endcomment %}}{long}"),
+            format!("{long}\u{E000}3\u{E001} {{{{ project_name }}}}"),
+        ];
+        let ctx = liquid::object!({ "project_name": "shop" });
+        let renderer = Renderer::new();
+        for source in &sources {
+            let plain = renderer.parser.parse(source).unwrap().render(&ctx).unwrap();
+            assert_eq!(
+                renderer.render("test", source, &ctx).unwrap(),
+                plain,
+                "{source}"
+            );
+        }
+        let stash = Stash::new(&sources[0]);
+        assert!(
+            stash.template().len() < 40,
+            "long runs are stashed: {}",
+            stash.template()
         );
     }
 

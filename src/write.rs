@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::generate::{ENV_FILE, Output};
+use crate::git_pack;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Git {
@@ -73,7 +74,7 @@ pub fn write(destination: &Path, output: &Output, git: Git) -> Result<()> {
     set_mode(staging.path(), 0o755)?;
 
     if git == Git::InitialCommit {
-        initial_commit(staging.path())?;
+        initial_commit(staging.path(), output)?;
     }
 
     fs::rename(staging.path(), destination)
@@ -95,28 +96,95 @@ fn set_mode(_: &Path, _: u32) -> Result<()> {
     Ok(())
 }
 
-/// `git init` on branch `main` and one commit of every file but `.env` (and whatever
-/// the generated `.gitignore` ignores). Author from git config, else a fallback.
-fn initial_commit(root: &Path) -> Result<()> {
+/// `git init` on branch `main` and one commit of every file but `.env`, written as a single
+/// pack (see `git_pack`). Author from git config, else a fallback. The commit holds exactly
+/// what scaffold wrote, whatever the user's global excludes say.
+fn initial_commit(root: &Path, output: &Output) -> Result<()> {
+    const MESSAGE: &str = "Initial commit from scaffold";
     let mut options = git2::RepositoryInitOptions::new();
     options.initial_head("main");
+    // No sample hooks or other files from the machine's git template folder.
+    options.external_template(false);
     let repo = git2::Repository::init_opts(root, &options)?;
-    let mut index = repo.index()?;
-    let mut skip_env =
-        |path: &Path, _: &[u8]| -> i32 { if path == Path::new(ENV_FILE) { 1 } else { 0 } };
-    index.add_all(["*"], git2::IndexAddOption::DEFAULT, Some(&mut skip_env))?;
-    index.write()?;
-    let tree = repo.find_tree(index.write_tree()?)?;
     let signature = repo
         .signature()
         .or_else(|_| git2::Signature::now("scaffold", "scaffold@localhost"))?;
-    repo.commit(
-        Some("HEAD"),
-        &signature,
-        &signature,
-        "Initial commit from scaffold",
-        &tree,
-        &[],
+    let author = git_pack::Author {
+        name: signature.name().unwrap_or("scaffold"),
+        email: signature.email().unwrap_or("scaffold@localhost"),
+        time: signature.when().seconds(),
+        offset_minutes: signature.when().offset_minutes(),
+    };
+    let entries: Vec<git_pack::Entry> = output
+        .files
+        .iter()
+        .filter(|(path, _)| path.as_str() != ENV_FILE)
+        .map(|(path, file)| git_pack::Entry {
+            path,
+            contents: &file.contents,
+            executable: file.executable,
+        })
+        .collect();
+    let built = git_pack::initial_commit(&entries, &author, MESSAGE);
+
+    let odb = repo.odb()?;
+    let mut writer = odb.packwriter()?;
+    std::io::Write::write_all(&mut writer, &built.pack)
+        .map_err(|e| Error::io("cannot write the git pack in", root, e))?;
+    writer.commit()?;
+    let commit = git2::Oid::from_bytes(&built.commit)?;
+    repo.reference(
+        "refs/heads/main",
+        commit,
+        true,
+        &format!("commit (initial): {MESSAGE}"),
     )?;
+
+    // The index, with the files' real stats so the first `git status` is clean and fast,
+    // and the blob ids already known (nothing is hashed or written twice).
+    let mut index = repo.index()?;
+    for (entry, blob) in entries.iter().zip(&built.blobs) {
+        let path = root.join(entry.path);
+        let meta = fs::metadata(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        index.add(&index_entry(entry, &meta, git2::Oid::from_bytes(blob)?))?;
+    }
+    index.write()?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn index_entry(entry: &git_pack::Entry, meta: &fs::Metadata, id: git2::Oid) -> git2::IndexEntry {
+    use std::os::unix::fs::MetadataExt;
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
+        mtime: git2::IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
+        dev: meta.dev() as u32,
+        ino: meta.ino() as u32,
+        mode: if entry.executable { 0o100755 } else { 0o100644 },
+        uid: meta.uid(),
+        gid: meta.gid(),
+        file_size: meta.len() as u32,
+        id,
+        flags: 0,
+        flags_extended: 0,
+        path: entry.path.as_bytes().to_vec(),
+    }
+}
+
+#[cfg(not(unix))]
+fn index_entry(entry: &git_pack::Entry, meta: &fs::Metadata, id: git2::Oid) -> git2::IndexEntry {
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: if entry.executable { 0o100755 } else { 0o100644 },
+        uid: 0,
+        gid: 0,
+        file_size: meta.len() as u32,
+        id,
+        flags: 0,
+        flags_extended: 0,
+        path: entry.path.as_bytes().to_vec(),
+    }
 }
