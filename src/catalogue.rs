@@ -98,6 +98,7 @@ impl Catalogue {
             rule.source = tree.location(RULES_FILE);
         }
         rules::validate(&rules, &axes)?;
+        check_no_git_paths(&tree)?;
         Ok(Catalogue {
             tree,
             base,
@@ -144,6 +145,43 @@ impl Catalogue {
     }
 }
 
+/// Templates are data: a fragment may not write inside `.git` (hooks, config), where git
+/// would later run what it found.
+fn check_no_git_paths(tree: &TemplateTree) -> Result<()> {
+    for dir in tree.top_dirs() {
+        for (path, _) in tree.under(dir) {
+            let Some((_, output)) = path.split_once("files/") else {
+                continue;
+            };
+            if output
+                .split('/')
+                .any(|part| part.eq_ignore_ascii_case(".git"))
+            {
+                return Err(Error::template(
+                    tree.location(&format!("{dir}/{path}")),
+                    "templates may not write inside `.git`: scaffold creates the repository itself",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Axis names become clap argument ids: they must not shadow the built-in flags.
+const RESERVED_AXIS_NAMES: &[&str] = &[
+    "allow",
+    "dry_run",
+    "help",
+    "json",
+    "no_git",
+    "path",
+    "preset",
+    "templates",
+    "topic",
+    "version",
+    "yes",
+];
+
 fn load_axis(tree: &TemplateTree, dir: &str) -> Result<Axis> {
     let axis_file = format!("{dir}/axis.toml");
     if tree.get(&axis_file).is_none() {
@@ -156,6 +194,12 @@ fn load_axis(tree: &TemplateTree, dir: &str) -> Result<Axis> {
         return Err(Error::template(
             tree.location(dir),
             "axis names are lowercase letters and `_`",
+        ));
+    }
+    if RESERVED_AXIS_NAMES.contains(&dir) {
+        return Err(Error::template(
+            tree.location(dir),
+            format!("`{dir}` is one of scaffold's own flags and cannot name an axis"),
         ));
     }
     let manifest: AxisManifest = parse_toml(tree, &axis_file)?;

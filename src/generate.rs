@@ -116,6 +116,14 @@ pub fn generate(
     secret: &mut dyn FnMut() -> String,
 ) -> Result<Output> {
     let fragments = plan(catalogue, resolved);
+    for fragment in &fragments {
+        if let Some(why) = fragment.manifest.reserved_names.get(&name.crate_name()) {
+            return Err(Error::usage(format!(
+                "the project name `{name}` cannot be used with `{}`: {why}; choose another name, for example `{name}-service`",
+                fragment.id
+            )));
+        }
+    }
     let renderer = Renderer::new();
     let tree = &catalogue.tree;
 

@@ -82,6 +82,10 @@ pub struct FragmentManifest {
     /// Output files (relative paths) to mark executable.
     #[serde(default)]
     pub executable: Vec<String>,
+    /// Project names this fragment's code cannot live with (its module names, for example),
+    /// each with the reason.
+    #[serde(default)]
+    pub reserved_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

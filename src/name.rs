@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use heck::ToSnakeCase;
-
 use crate::error::{Error, Result};
 
 /// Rust keywords (strict and reserved, all editions up to 2024).
@@ -77,6 +75,12 @@ impl ProjectName {
                 "invalid character `{bad}` in project name `{raw}`; {fix}"
             )));
         }
+        if let Some(upper) = raw.chars().find(|c| c.is_ascii_uppercase()) {
+            return Err(Error::usage(format!(
+                "the project name `{raw}` has the uppercase letter `{upper}`; Rust crate names are lowercase (snake_case), so use `{}`",
+                raw.to_ascii_lowercase()
+            )));
+        }
         let first = raw.chars().next().expect("checked non-empty");
         if !first.is_ascii_alphabetic() {
             return Err(Error::usage(format!(
@@ -102,9 +106,9 @@ impl ProjectName {
         &self.0
     }
 
-    /// The Rust crate name (`billing-api` → `billing_api`).
+    /// The Rust crate name, as Cargo derives it (`billing-api` → `billing_api`).
     pub fn crate_name(&self) -> String {
-        self.0.to_snake_case()
+        self.0.replace('-', "_")
     }
 }
 
@@ -124,7 +128,7 @@ mod tests {
 
     #[test]
     fn accepts_cargo_style_names() {
-        for ok in ["shop", "billing-api", "orders_v2", "A1"] {
+        for ok in ["shop", "billing-api", "orders_v2", "a1"] {
             assert_eq!(ProjectName::parse(ok).unwrap().as_str(), ok);
         }
         assert_eq!(
@@ -143,6 +147,24 @@ mod tests {
     }
 
     #[test]
+    fn rejects_uppercase_with_the_lowercase_fix() {
+        let m = message("Shop");
+        assert!(
+            m.contains("uppercase letter `S`") && m.contains("`shop`"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn crate_names_follow_cargo() {
+        assert_eq!(
+            ProjectName::parse("orders__v2").unwrap().crate_name(),
+            "orders__v2"
+        );
+        assert_eq!(ProjectName::parse("shop_").unwrap().crate_name(), "shop_");
+    }
+
+    #[test]
     fn rejects_leading_digits() {
         assert!(message("2fa").contains("must start with a letter"));
     }
@@ -158,7 +180,7 @@ mod tests {
             "alloc",
             "proc-macro",
             "build",
-            "CON",
+            "con",
             "nul",
         ] {
             assert!(message(reserved).contains("reserved"), "{reserved}");

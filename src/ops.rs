@@ -35,17 +35,18 @@ pub fn new_project(
     options: &NewOptions,
     prompter: &mut dyn Prompter,
 ) -> Result<NewReport> {
-    let name = project_name(&options.destination)?;
-    write::check_destination(&options.destination)?;
+    let destination = normalise(&options.destination);
+    let name = project_name(&destination)?;
+    write::check_destination(&destination)?;
     add_preset_rules(catalogue, &options.request)?;
     let resolved = resolve::resolve(catalogue, &options.request, prompter)?;
     let output = generate::generate(catalogue, &resolved, &name, &mut generate::random_secret)?;
     if !options.dry_run {
-        write::write(&options.destination, &output, options.git)?;
+        write::write(&destination, &output, options.git)?;
     }
     Ok(NewReport {
         name,
-        destination: options.destination.clone(),
+        destination,
         resolved,
         output,
         written: !options.dry_run,
@@ -75,6 +76,20 @@ fn add_preset_rules(catalogue: &mut Catalogue, request: &Request) -> Result<()> 
             })?;
     }
     Ok(())
+}
+
+/// `shop/`, `shop/.` and `./shop` all mean `shop`: the path as written, minus the `.` parts
+/// and trailing slashes that would make the check and the final rename disagree.
+pub fn normalise(destination: &Path) -> PathBuf {
+    let cleaned: PathBuf = destination
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cleaned
+    }
 }
 
 /// The project name is the destination's last component, validated like a Cargo package name.

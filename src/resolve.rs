@@ -125,8 +125,20 @@ pub fn resolve(
             .expect("selection holds catalogue axes");
         for v in values {
             if axis.option(v).is_none() {
+                let advice: String = outcomes
+                    .iter()
+                    .filter(|o| o.verdict == Verdict::Warned)
+                    .map(|o| {
+                        format!(
+                            "\n  warning[{}]: {}; {}",
+                            o.rule.id,
+                            o.rule.title,
+                            instead_text(&o.rule.instead)
+                        )
+                    })
+                    .collect();
                 return Err(Error::usage(format!(
-                    "`{}={v}` is not available in this version of scaffold yet; available: {}",
+                    "`{}={v}` is not available in this version of scaffold yet; available: {}{advice}",
                     axis.name,
                     axis.option_values().collect::<Vec<_>>().join(", ")
                 )));
@@ -151,22 +163,42 @@ pub fn resolve(
 }
 
 fn allowed_ids(catalogue: &Catalogue, request: &Request) -> Result<BTreeSet<String>> {
-    let from_preset = request.preset.iter().flat_map(|p| p.allow.iter());
+    let from_flags = request
+        .allow
+        .iter()
+        .map(|id| (id, format!("`--allow {id}`")));
+    let from_preset = request.preset.iter().flat_map(|p| {
+        p.allow.iter().map(move |id| {
+            (
+                id,
+                format!("`allow = [\"{id}\"]` in preset `{}`", p.path.display()),
+            )
+        })
+    });
     let mut ids = BTreeSet::new();
-    for id in request.allow.iter().chain(from_preset) {
+    for (id, given_as) in from_flags.chain(from_preset) {
         let Some(rule) = catalogue.rule(id) else {
             return Err(Error::usage(format!(
-                "`--allow {id}`: no rule has this id{}; `scaffold list` shows the rules",
+                "{given_as}: no rule has this id{}; `scaffold list` shows the rules",
                 did_you_mean(id, catalogue.rules.iter().map(|r| r.id.as_str()))
             )));
         };
-        if rule.severity == Severity::Refuse {
-            return Err(Error::usage(format!(
-                "`--allow {id}`: `{id}` refuses a value outright and cannot be overridden; {}",
-                instead_text(&rule.instead)
-            )));
+        match rule.severity {
+            Severity::Warn => {
+                return Err(Error::usage(format!(
+                    "{given_as}: `{id}` is a warning and never blocks, so it needs no --allow"
+                )));
+            }
+            Severity::Refuse => {
+                return Err(Error::usage(format!(
+                    "{given_as}: `{id}` refuses a value outright and cannot be overridden; {}",
+                    instead_text(&rule.instead)
+                )));
+            }
+            Severity::Deny => {
+                ids.insert(id.clone());
+            }
         }
-        ids.insert(id.clone());
     }
     Ok(ids)
 }

@@ -45,13 +45,16 @@ impl TemplateTree {
             )));
         }
         let mut files = BTreeMap::new();
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|e| {
                 let path = e
                     .path()
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| root.into());
-                Error::io("cannot read template", path, e.into())
+                Error::template(path.display(), format!("cannot read this template: {e}"))
             })?;
             if !entry.file_type().is_file() {
                 continue;
@@ -60,8 +63,12 @@ impl TemplateTree {
                 .path()
                 .strip_prefix(root)
                 .expect("walkdir stays below root");
-            let bytes = std::fs::read(entry.path())
-                .map_err(|e| Error::io("cannot read template", entry.path(), e))?;
+            let bytes = std::fs::read(entry.path()).map_err(|e| {
+                Error::template(
+                    entry.path().display(),
+                    format!("cannot read this template: {e}"),
+                )
+            })?;
             files.insert(slash_path(relative), Cow::Owned(bytes));
         }
         Ok(TemplateTree {

@@ -19,6 +19,13 @@ pub enum Git {
 
 /// Refuses a destination that exists and is not an empty folder, or whose parent is missing.
 pub fn check_destination(destination: &Path) -> Result<()> {
+    let is_link = fs::symlink_metadata(destination).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        return Err(Error::usage(format!(
+            "destination `{}` is a symbolic link; give the real folder's path",
+            destination.display()
+        )));
+    }
     if destination.exists() {
         if !destination.is_dir() {
             return Err(Error::usage(format!(
@@ -69,6 +76,9 @@ pub fn write(destination: &Path, output: &Output, git: Git) -> Result<()> {
         fs::write(&target, &file.contents).map_err(|e| Error::io("cannot write", &target, e))?;
         if file.executable {
             set_mode(&target, 0o755)?;
+        } else if path == ENV_FILE {
+            // It holds fresh secrets: readable by its owner only.
+            set_mode(&target, 0o600)?;
         }
     }
     set_mode(staging.path(), 0o755)?;

@@ -485,3 +485,146 @@ fn a_broken_templates_folder_exits_2_naming_the_file() {
         .stderr(contains("summary"));
     assert!(!sb.path().join("shop").exists());
 }
+
+fn real_templates(sb: &Sandbox) -> Command {
+    let mut cmd = Command::cargo_bin("scaffold").unwrap();
+    cmd.current_dir(sb.path());
+    cmd
+}
+
+#[test]
+fn uppercase_and_module_clashing_names_are_refused_with_the_fix() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["new", "Shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("use `shop`"));
+    real_templates(&sb)
+        .args(["new", "config", "--dry-run"])
+        .assert()
+        .code(2)
+        .stderr(contains("module called `config`"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn a_trailing_slash_or_dot_names_the_same_folder() {
+    let sb = Sandbox::new();
+    sb.scaffold().args(["new", "shop/"]).assert().success();
+    assert!(sb.path().join("shop/Cargo.toml").is_file());
+    fs::create_dir(sb.path().join("other")).unwrap();
+    sb.scaffold().args(["new", "other/."]).assert().success();
+    assert!(sb.path().join("other/Cargo.toml").is_file());
+    fs::write(sb.path().join("file"), "x").unwrap();
+    sb.scaffold()
+        .args(["new", "file/"])
+        .assert()
+        .code(2)
+        .stderr(contains("is a file"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_destination_is_refused() {
+    let sb = Sandbox::new();
+    fs::create_dir(sb.path().join("real")).unwrap();
+    std::os::unix::fs::symlink(sb.path().join("real"), sb.path().join("link")).unwrap();
+    sb.scaffold()
+        .args(["new", "link"])
+        .assert()
+        .code(2)
+        .stderr(contains("symbolic link"));
+    assert_eq!(fs::read_dir(sb.path().join("real")).unwrap().count(), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_env_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    sb.scaffold().args(["new", "shop"]).assert().success();
+    let mode = fs::metadata(sb.path().join("shop/.env"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn json_mode_reports_flag_errors_as_json() {
+    let sb = Sandbox::new();
+    let out = sb
+        .scaffold()
+        .args(["new", "shop", "--json", "--frobnicate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--frobnicate")
+    );
+    sb.assert_untouched();
+}
+
+#[test]
+fn allowing_a_warning_is_refused_and_preset_allows_are_named() {
+    let sb = Sandbox::new();
+    sb.scaffold()
+        .args(["check", "--allow", "rpc-for-public-api"])
+        .assert()
+        .code(2)
+        .stderr(contains("is a warning and never blocks"));
+    fs::write(sb.path().join("acme.toml"), "allow = [\"no-job-qeue\"]\n").unwrap();
+    sb.scaffold()
+        .args(["check", "--preset", "acme.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("in preset `acme.toml`"))
+        .stderr(contains("did you mean `no-job-queue`"));
+}
+
+#[test]
+fn templates_may_not_write_inside_git_or_shadow_flags() {
+    let sb = Sandbox::new();
+    let copy = |name: &str| {
+        let dst = sb.path().join(name);
+        for entry in walkdir::WalkDir::new(FIXTURES) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(FIXTURES).unwrap();
+            if entry.file_type().is_dir() {
+                fs::create_dir_all(dst.join(rel)).unwrap();
+            } else {
+                fs::copy(entry.path(), dst.join(rel)).unwrap();
+            }
+        }
+        dst
+    };
+    let hooks = copy("hooks");
+    fs::create_dir_all(hooks.join("base/files/.git/hooks")).unwrap();
+    fs::write(
+        hooks.join("base/files/.git/hooks/pre-commit"),
+        "#!/bin/sh\necho pwned\n",
+    )
+    .unwrap();
+    let mut cmd = Command::cargo_bin("scaffold").unwrap();
+    cmd.current_dir(sb.path())
+        .args(["--templates", "hooks", "new", "shop"])
+        .assert()
+        .code(2)
+        .stderr(contains("may not write inside `.git`"));
+
+    let shadow = copy("shadow");
+    fs::rename(shadow.join("extras"), shadow.join("preset")).unwrap();
+    let mut cmd = Command::cargo_bin("scaffold").unwrap();
+    cmd.current_dir(sb.path())
+        .args(["--templates", "shadow", "list"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot name an axis"));
+    assert!(!sb.path().join("shop").exists());
+}

@@ -442,3 +442,13 @@ fn prompts_ask_only_for_axes_the_flags_left_open_and_offer_to_allow_a_deny() {
         "declining keeps the refusal"
     );
 }
+
+#[test]
+fn an_upcoming_value_keeps_the_rules_advice() {
+    let c = fixtures();
+    let err = resolve(&c, &[("api", &["graphql"])], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not available in this version"), "{err}");
+    assert!(err.contains("warning[graphql-later]"), "{err}");
+}

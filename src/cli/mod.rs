@@ -43,6 +43,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
     };
     let matches = match cli(&catalogue).try_get_matches_from(&args) {
         Ok(m) => m,
+        Err(e) if json && e.use_stderr() => {
+            return report::error(&Error::usage(e.to_string().trim_end()), true);
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
