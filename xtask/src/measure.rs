@@ -42,28 +42,49 @@ pub fn default_repo() -> Result<()> {
         .count();
     println!("clean debug build: {build:.1?}, {crates} crates compiled");
 
-    let binary = target.join("debug/measure-default");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--workspace", "--release"])
+        .current_dir(&repo)
+        .env("CARGO_TARGET_DIR", &target)
+        .stderr(Stdio::null())
+        .status()?;
+    ensure!(status.success(), "cargo build --release failed");
+
     let database = run::fresh_database("measure_default")?;
     let mut env = run::dot_env(&repo.join(".env"))?;
     env.insert("DATABASE_URL".into(), database);
     env.insert("REDIS_URL".into(), "redis://127.0.0.1:6379".into());
     env.insert("OTEL_EXPORTER_OTLP_ENDPOINT".into(), String::new());
-    let status = Command::new(&binary)
+    let status = Command::new(target.join("debug/measure-default"))
         .arg("migrate")
         .envs(&env)
         .stdout(Stdio::null())
         .status()?;
     ensure!(status.success(), "migrate failed");
+    for profile in ["debug", "release"] {
+        start_up(
+            &target.join(profile).join("measure-default"),
+            &mut env,
+            profile,
+        )?;
+    }
+    Ok(())
+}
 
+fn start_up(
+    binary: &std::path::Path,
+    env: &mut std::collections::BTreeMap<String, String>,
+    profile: &str,
+) -> Result<()> {
     let mut ready = Vec::new();
     let mut rss = Vec::new();
     for _ in 0..5 {
         let port = run::free_port()?;
         env.insert("PORT".into(), port.to_string());
         let started = Instant::now();
-        let mut child = Command::new(&binary)
+        let mut child = Command::new(binary)
             .arg("serve")
-            .envs(&env)
+            .envs(&*env)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
@@ -81,11 +102,11 @@ pub fn default_repo() -> Result<()> {
     ready.sort();
     rss.sort();
     println!(
-        "start to /ready (serve, migrations applied), 5 runs: median {:.0?} (min {:.0?}, max {:.0?})",
+        "{profile}: start to /ready (serve, migrations applied), 5 runs: median {:.0?} (min {:.0?}, max {:.0?})",
         ready[2], ready[0], ready[4]
     );
     println!(
-        "idle RSS after /ready, 5 runs: median {:.1} MB (min {:.1}, max {:.1})",
+        "{profile}: idle RSS after /ready, 5 runs: median {:.1} MB (min {:.1}, max {:.1})",
         rss[2] as f64 / 1024.0,
         rss[0] as f64 / 1024.0,
         rss[4] as f64 / 1024.0
