@@ -4,8 +4,6 @@
 //!
 //! Run: `cargo bench --bench new`; results are kept in docs/benchmarks.md.
 
-use std::collections::BTreeMap;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -14,54 +12,21 @@ use scaffold::generate;
 use scaffold::name::ProjectName;
 use scaffold::ops::{self, NewOptions};
 use scaffold::resolve::{self, NoPrompts, Request};
-use scaffold::rules::Severity;
 use scaffold::write::Git;
 
-/// The selection that writes the most files (every multi-value option on; every deny allowed).
+/// The selection that writes the most files.
 fn largest_request(catalogue: &Catalogue) -> Request {
-    let allow: Vec<String> = catalogue
-        .rules
-        .iter()
-        .filter(|r| r.severity == Severity::Deny)
-        .map(|r| r.id.clone())
-        .collect();
     let name = ProjectName::parse("bench").unwrap();
-    let mut best: Option<(usize, Request)> = None;
-    let mut combos: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new()];
-    for axis in &catalogue.axes {
-        let values: Vec<String> = axis.option_values().map(str::to_string).collect();
-        let choices: Vec<Vec<String>> = if axis.manifest.multi {
-            vec![values]
-        } else {
-            values.into_iter().map(|v| vec![v]).collect()
-        };
-        combos = combos
-            .into_iter()
-            .flat_map(|c| {
-                choices.iter().map(move |choice| {
-                    let mut c = c.clone();
-                    c.insert(axis.name.clone(), choice.clone());
-                    c
-                })
-            })
-            .collect();
-    }
-    for flags in combos {
-        let request = Request {
-            flags,
-            allow: allow.clone(),
-            preset: None,
-        };
-        let resolved = resolve::resolve(catalogue, &request, &mut NoPrompts).unwrap();
-        let files = generate::generate(catalogue, &resolved, &name, &mut String::new)
-            .unwrap()
-            .files
-            .len();
-        if best.as_ref().is_none_or(|(n, _)| files > *n) {
-            best = Some((files, request));
-        }
-    }
-    best.expect("at least one combination").1
+    resolve::every_combination(catalogue)
+        .into_iter()
+        .max_by_key(|request| {
+            let resolved = resolve::resolve(catalogue, request, &mut NoPrompts).unwrap();
+            generate::generate(catalogue, &resolved, &name, &mut String::new)
+                .unwrap()
+                .files
+                .len()
+        })
+        .expect("at least one combination")
 }
 
 fn bench_new(c: &mut Criterion) {

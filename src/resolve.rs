@@ -257,6 +257,53 @@ fn check_value(catalogue: &Catalogue, axis: &Axis, value: &str, given_as: &str) 
     )))
 }
 
+/// Every combination of the catalogue's options (every subset on a multi-value axis), each
+/// as a request that allows every deny rule, since a deny is a valid choice with `--allow`.
+/// Used to render all of them in tests and to pick the largest for the benchmark.
+pub fn every_combination(catalogue: &Catalogue) -> Vec<Request> {
+    let mut combos: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new()];
+    for axis in &catalogue.axes {
+        let values: Vec<String> = axis.option_values().map(str::to_string).collect();
+        let choices: Vec<Vec<String>> = if axis.manifest.multi {
+            (0..1u32 << values.len())
+                .map(|mask| {
+                    let picked = values
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| mask & (1 << i) != 0);
+                    picked.map(|(_, v)| v.clone()).collect()
+                })
+                .collect()
+        } else {
+            values.iter().map(|v| vec![v.clone()]).collect()
+        };
+        combos = combos
+            .into_iter()
+            .flat_map(|combo| {
+                choices.iter().map(move |choice| {
+                    let mut c = combo.clone();
+                    c.insert(axis.name.clone(), choice.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    let allow: Vec<String> = catalogue
+        .rules
+        .iter()
+        .filter(|r| r.severity == Severity::Deny)
+        .map(|r| r.id.clone())
+        .collect();
+    combos
+        .into_iter()
+        .map(|flags| Request {
+            flags,
+            allow: allow.clone(),
+            preset: None,
+        })
+        .collect()
+}
+
 pub fn instead_text(instead: &[String]) -> String {
     if instead.is_empty() {
         "choose another value".into()

@@ -2,68 +2,25 @@
 //! every `.rs` parses (syn), every TOML / YAML / JSON parses, one owner per path.
 //! Runs over the built-in templates and the fixtures.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use scaffold::catalogue::Catalogue;
 use scaffold::generate::{self, Output};
 use scaffold::name::ProjectName;
 use scaffold::resolve::{self, NoPrompts, Request};
-use scaffold::rules::Severity;
 use scaffold::template_tree::TemplateTree;
 
 /// Above this many combinations the test would be slow; switch to a covering set then.
 const MAX_COMBINATIONS: usize = 3000;
 
-/// Every combination of options (all subsets for multi-value axes), each as a request
-/// that allows every deny rule (a deny is valid with `--allow`).
+/// Every combination, guarded: above the limit, render a covering set instead.
 fn all_requests(catalogue: &Catalogue) -> Vec<Request> {
-    let mut combos: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new()];
-    for axis in &catalogue.axes {
-        let values: Vec<String> = axis.option_values().map(str::to_string).collect();
-        let choices: Vec<Vec<String>> = if axis.manifest.multi {
-            (0..1u32 << values.len())
-                .map(|mask| {
-                    values
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| mask & (1 << i) != 0)
-                        .map(|(_, v)| v.clone())
-                        .collect()
-                })
-                .collect()
-        } else {
-            values.iter().map(|v| vec![v.clone()]).collect()
-        };
-        combos = combos
-            .into_iter()
-            .flat_map(|combo| {
-                choices.iter().map(move |choice| {
-                    let mut c = combo.clone();
-                    c.insert(axis.name.clone(), choice.clone());
-                    c
-                })
-            })
-            .collect();
-        assert!(
-            combos.len() <= MAX_COMBINATIONS,
-            "the catalogue has more than {MAX_COMBINATIONS} combinations: render a pairwise covering set here instead"
-        );
-    }
-    let allow: Vec<String> = catalogue
-        .rules
-        .iter()
-        .filter(|r| r.severity == Severity::Deny)
-        .map(|r| r.id.clone())
-        .collect();
-    combos
-        .into_iter()
-        .map(|flags| Request {
-            flags,
-            allow: allow.clone(),
-            preset: None,
-        })
-        .collect()
+    let requests = resolve::every_combination(catalogue);
+    assert!(
+        requests.len() <= MAX_COMBINATIONS,
+        "the catalogue has more than {MAX_COMBINATIONS} combinations: render a pairwise covering set here instead"
+    );
+    requests
 }
 
 fn check_output(output: &Output, label: &str) {

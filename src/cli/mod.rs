@@ -32,7 +32,16 @@ pub struct CommandDef {
 
 /// Runs scaffold with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
-    run(std::env::args_os().collect())
+    let args: Vec<OsString> = std::env::args_os().collect();
+    match std::panic::catch_unwind(|| run(args)) {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!(
+                "error: scaffold hit an internal error (a bug); please report it with the message above"
+            );
+            ExitCode::Internal.code()
+        }
+    }
 }
 
 pub fn run(args: Vec<OsString>) -> i32 {
