@@ -4,10 +4,43 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::generate::{ENV_FILE, Output};
 use crate::git_pack;
+
+/// The staging folder being written, so an interrupted run can remove it.
+static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Removes the staging folder of a write in progress. The CLI calls it when SIGINT or
+/// SIGTERM arrives, so an interrupted run leaves nothing behind (not even its `.env`).
+pub fn abandon_staging() {
+    let path = STAGING.lock().ok().and_then(|mut slot| slot.take());
+    if let Some(path) = path {
+        let _ = fs::remove_dir_all(path);
+    }
+}
+
+/// Registers a staging folder for [`abandon_staging`] for as long as it lives.
+struct StagingGuard;
+
+impl StagingGuard {
+    fn new(path: &Path) -> Self {
+        if let Ok(mut slot) = STAGING.lock() {
+            *slot = Some(path.to_path_buf());
+        }
+        StagingGuard
+    }
+}
+
+impl Drop for StagingGuard {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = STAGING.lock() {
+            *slot = None;
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Git {
@@ -67,6 +100,7 @@ pub fn write(destination: &Path, output: &Output, git: Git) -> Result<()> {
         .prefix(".scaffold-")
         .tempdir_in(&parent)
         .map_err(|e| Error::io("cannot create a temporary folder in", &parent, e))?;
+    let guard = StagingGuard::new(staging.path());
 
     for (path, file) in &output.files {
         let target = staging.path().join(path);
@@ -87,10 +121,44 @@ pub fn write(destination: &Path, output: &Output, git: Git) -> Result<()> {
         initial_commit(staging.path(), output)?;
     }
 
-    fs::rename(staging.path(), destination)
-        .map_err(|e| Error::io("cannot move the new project into", destination, e))?;
-    // The staging folder now *is* the destination: make sure nothing deletes it.
-    let _ = staging.keep();
+    // From here on the files move into place; an interruption must not delete them.
+    drop(guard);
+    if destination.is_dir() {
+        // An existing empty folder (a mount point, a folder with its own owner and
+        // permissions) stays: the project's entries move into it.
+        move_entries_into(staging.path(), destination)
+    } else {
+        fs::rename(staging.path(), destination)
+            .map_err(|e| Error::io("cannot move the new project into", destination, e))?;
+        // The staging folder now *is* the destination: make sure nothing deletes it.
+        let _ = staging.keep();
+        Ok(())
+    }
+}
+
+/// Moves every top-level entry of `staging` into the empty folder `destination`. If one
+/// move fails, the ones already made are moved back, so the folder is left empty.
+fn move_entries_into(staging: &Path, destination: &Path) -> Result<()> {
+    let entries: Vec<PathBuf> = fs::read_dir(staging)
+        .map_err(|e| Error::io("cannot read", staging, e))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io("cannot read", staging, e))?;
+    let mut moved = Vec::new();
+    for from in entries {
+        let to = destination.join(from.file_name().expect("read_dir entries have names"));
+        if let Err(e) = fs::rename(&from, &to) {
+            for (from, to) in moved.iter().rev() {
+                let _ = fs::rename(to, from);
+            }
+            return Err(Error::io(
+                "cannot move the new project into",
+                destination,
+                e,
+            ));
+        }
+        moved.push((from, to));
+    }
     Ok(())
 }
 
@@ -196,5 +264,28 @@ fn index_entry(entry: &git_pack::Entry, meta: &fs::Metadata, id: git2::Oid) -> g
         flags: 0,
         flags_extended: 0,
         path: entry.path.as_bytes().to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abandoning_removes_the_registered_staging_folder_with_its_secrets() {
+        let parent = tempfile::tempdir().unwrap();
+        let staging = parent.path().join(".scaffold-test");
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join(".env"), "JWT_SECRET=abc\n").unwrap();
+        let guard = StagingGuard::new(&staging);
+        abandon_staging();
+        assert!(!staging.exists());
+        drop(guard);
+
+        let kept = parent.path().join("kept");
+        fs::create_dir(&kept).unwrap();
+        drop(StagingGuard::new(&kept));
+        abandon_staging();
+        assert!(kept.exists(), "once the guard is gone, nothing is removed");
     }
 }

@@ -628,3 +628,20 @@ fn templates_may_not_write_inside_git_or_shadow_flags() {
         .stderr(contains("cannot name an axis"));
     assert!(!sb.path().join("shop").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn an_existing_empty_folder_keeps_its_own_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let shop = sb.path().join("shop");
+    fs::create_dir(&shop).unwrap();
+    fs::set_permissions(&shop, fs::Permissions::from_mode(0o750)).unwrap();
+    sb.scaffold().args(["new", "shop"]).assert().success();
+    assert_eq!(
+        fs::metadata(&shop).unwrap().permissions().mode() & 0o777,
+        0o750
+    );
+    assert!(shop.join(".git").is_dir() && shop.join("Cargo.toml").is_file());
+    assert_eq!(sb.entries(), [shop], "the staging folder is gone");
+}

@@ -32,6 +32,12 @@ pub struct CommandDef {
 
 /// Runs scaffold with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
+    // Ctrl-C or SIGTERM while writing: remove the staging folder, exit 130 like a shell.
+    let _ = ctrlc::set_handler(|| {
+        crate::write::abandon_staging();
+        eprintln!("\ninterrupted");
+        std::process::exit(130);
+    });
     let args: Vec<OsString> = std::env::args_os().collect();
     match std::panic::catch_unwind(|| run(args)) {
         Ok(code) => code,
