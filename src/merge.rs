@@ -156,13 +156,17 @@ fn merge_edit_value(
     }
 }
 
+/// Whether two values mean the same, whatever their quoting, spacing or comments.
 fn same_value(a: &toml_edit::Value, b: &toml_edit::Value) -> bool {
-    let strip = |v: &toml_edit::Value| {
+    let meaning = |v: &toml_edit::Value| {
         let mut v = v.clone();
         v.decor_mut().clear();
-        v.to_string()
+        toml::from_str::<toml::Table>(&format!("v = {v}")).ok()
     };
-    strip(a) == strip(b)
+    match (meaning(a), meaning(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn to_edit_value(value: &toml::Value) -> toml_edit::Value {
@@ -342,6 +346,16 @@ mod tests {
             !out.contains("[profile]\n"),
             "intermediate tables stay implicit: {out}"
         );
+    }
+
+        #[test]
+    fn equal_values_written_differently_neither_conflict_nor_duplicate() {
+        let base = "[dependencies]\nserde = '1'\ntokio = {version=\"1\", features = ['macros']}\n";
+        let add = table("[dependencies]\nserde = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"net\"] }\n");
+        let out = merge("Cargo.toml", Format::Toml, base, &[("api/rest", &add)]).unwrap();
+        let doc: toml::Table = toml::from_str(&out).unwrap();
+        let features = doc["dependencies"]["tokio"]["features"].as_array().unwrap();
+        assert_eq!(features.len(), 2, "{out}");
     }
 
     #[test]
