@@ -348,10 +348,12 @@ mod tests {
         );
     }
 
-        #[test]
+    #[test]
     fn equal_values_written_differently_neither_conflict_nor_duplicate() {
         let base = "[dependencies]\nserde = '1'\ntokio = {version=\"1\", features = ['macros']}\n";
-        let add = table("[dependencies]\nserde = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"net\"] }\n");
+        let add = table(
+            "[dependencies]\nserde = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"net\"] }\n",
+        );
         let out = merge("Cargo.toml", Format::Toml, base, &[("api/rest", &add)]).unwrap();
         let doc: toml::Table = toml::from_str(&out).unwrap();
         let features = doc["dependencies"]["tokio"]["features"].as_array().unwrap();

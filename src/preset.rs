@@ -50,7 +50,7 @@ impl Preset {
         })?;
         preset.path = path.to_path_buf();
         for rule in &mut preset.rules {
-            rule.source = format!("preset {}", path.display());
+            rule.source = format!("{}{}", crate::rules::PRESET_SOURCE_PREFIX, path.display());
         }
         Ok(preset)
     }

@@ -1,6 +1,7 @@
-//! `.scaffold.toml`: how a generated repo was made (version, answers, allowed rules).
+//! `.scaffold.toml`: how a generated repo was made (version, answers, allowed rules, and
+//! the team's own rules), readable again as a preset.
 
-use toml_edit::{Array, DocumentMut, Item, Table, value};
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
 use crate::catalogue::Catalogue;
 use crate::name::ProjectName;
@@ -35,5 +36,17 @@ pub fn render(catalogue: &Catalogue, resolved: &Resolved, name: &ProjectName) ->
     let mut notes = Table::new();
     notes["warnings"] = value(warned);
     doc["record"] = Item::Table(notes);
+    // A team's own rules travel with the record, so it stays a complete preset.
+    let mut team_rules = ArrayOfTables::new();
+    for rule in catalogue.rules.iter().filter(|r| r.is_team_rule()) {
+        let mut fields = toml::Table::try_from(rule).expect("rules serialise to TOML");
+        fields.remove("source");
+        let text = toml::to_string(&fields).expect("a TOML table serialises");
+        let parsed: DocumentMut = text.parse().expect("serialised TOML parses");
+        team_rules.push(parsed.as_table().clone());
+    }
+    if !team_rules.is_empty() {
+        doc["rule"] = Item::ArrayOfTables(team_rules);
+    }
     doc.to_string()
 }

@@ -63,7 +63,15 @@ pub struct RuleFile {
     pub rules: Vec<Rule>,
 }
 
+/// How a preset's rules name their source (`preset acme.toml`).
+pub const PRESET_SOURCE_PREFIX: &str = "preset ";
+
 impl Rule {
+    /// A team's own rule, from a preset (as opposed to the built-in table).
+    pub fn is_team_rule(&self) -> bool {
+        self.source.starts_with(PRESET_SOURCE_PREFIX)
+    }
+
     pub fn matches(&self, selection: &Selection) -> bool {
         self.when.iter().all(|(axis, wanted)| {
             selection

@@ -8,6 +8,7 @@ use scaffold::catalogue::Catalogue;
 use scaffold::error::Error;
 use scaffold::generate::{self, Output};
 use scaffold::name::ProjectName;
+use scaffold::preset::Preset;
 use scaffold::resolve::{self, NoPrompts, Request, Resolved};
 use scaffold::rules::Verdict;
 use scaffold::template_tree::TemplateTree;
@@ -451,4 +452,47 @@ fn an_upcoming_value_keeps_the_rules_advice() {
         .to_string();
     assert!(err.contains("not available in this version"), "{err}");
     assert!(err.contains("warning[graphql-later]"), "{err}");
+}
+
+#[test]
+fn a_record_keeps_the_team_rules_it_was_made_under() {
+    let mut c = fixtures();
+    let preset = scaffold::preset::Preset::parse(
+        "allow = [\"acme-no-rpc\"]\n[defaults]\napi = \"rpc\"\n[[rule]]\nid = \"acme-no-rpc\"\nseverity = \"deny\"\nwhen = { api = \"rpc\" }\ntitle = \"No RPC at Acme\"\nwhy = \"Our gateway speaks REST.\"\ninstead = [\"--api rest\"]\n",
+        Path::new("acme.toml"),
+    )
+    .unwrap();
+    let first = scaffold::ops::check(
+        &mut c,
+        &Request {
+            preset: Some(preset),
+            ..Request::default()
+        },
+        &mut NoPrompts,
+    )
+    .unwrap();
+    assert_eq!(first.allowed, ["acme-no-rpc"]);
+    let record = generate(&c, &first)
+        .unwrap()
+        .text(".scaffold.toml")
+        .unwrap()
+        .to_string();
+    assert!(
+        record.contains("[[rule]]") && record.contains("acme-no-rpc") && !record.contains("source"),
+        "{record}"
+    );
+
+    let mut fresh = fixtures();
+    let again = Preset::parse(&record, Path::new(".scaffold.toml")).unwrap();
+    let second = scaffold::ops::check(
+        &mut fresh,
+        &Request {
+            preset: Some(again),
+            ..Request::default()
+        },
+        &mut NoPrompts,
+    )
+    .unwrap();
+    assert_eq!(second.selection, first.selection);
+    assert_eq!(second.allowed, first.allowed);
 }
