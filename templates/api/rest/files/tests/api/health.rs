@@ -38,3 +38,24 @@ async fn unknown_route_is_problem_json_404() {
     let app = spawn_app().await;
     crate::helpers::assert_problem(app.get("/nope").await, StatusCode::NOT_FOUND).await;
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_problem_json_413() {
+    let app = crate::helpers::spawn_app_with(|config| config.server.body_limit_bytes = 64).await;
+    let res = app
+        .client
+        .post(app.url("/notes"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 1024])
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::assert_problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_problem_json_405() {
+    let app = spawn_app().await;
+    let res = app.client.delete(app.url("/health")).send().await.unwrap();
+    crate::helpers::assert_problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
+}

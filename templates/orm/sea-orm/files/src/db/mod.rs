@@ -66,6 +66,27 @@ impl Settings {
     }
 }
 
+/// Drops a database made by [`Settings::for_tests`], closing its connections by force.
+/// Refuses any database whose name does not start with `test_`.
+pub async fn drop_test_database(settings: &Settings) -> anyhow::Result<()> {
+    let url = settings.url.expose_secret();
+    let path = url.split('?').next().unwrap_or(url);
+    let name = path.rsplit('/').next().unwrap_or_default();
+    anyhow::ensure!(
+        name.starts_with("test_"),
+        "refusing to drop `{name}`: not a test database"
+    );
+    let admin = Database::connect(with_database_name(url, "postgres").as_str())
+        .await
+        .context("connecting to drop a test database")?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .context("dropping test database")?;
+    admin.close().await.ok();
+    Ok(())
+}
+
 /// Replaces the database name (the URL path) in a Postgres URL.
 fn with_database_name(url: &str, name: &str) -> String {
     let (main, query) = match url.split_once('?') {
