@@ -53,6 +53,27 @@ fn load_err(tree: TemplateTree) -> String {
     Catalogue::load(tree).unwrap_err().to_string()
 }
 
+/// A team preset: `api = "rpc"` by default, and a team rule denying it (optionally allowed).
+fn acme_preset(allowed: bool) -> Preset {
+    let allow = if allowed {
+        "allow = [\"acme-no-rpc\"]\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "{allow}[defaults]\napi = \"rpc\"\n[[rule]]\nid = \"acme-no-rpc\"\nseverity = \"deny\"\nwhen = {{ api = \"rpc\" }}\ntitle = \"No RPC at Acme\"\nwhy = \"Our gateway speaks REST.\"\ninstead = [\"--api rest\"]\n"
+    );
+    Preset::parse(&text, Path::new("acme.toml")).unwrap()
+}
+
+fn check_with(catalogue: &mut Catalogue, preset: Preset) -> Result<Resolved, Error> {
+    let request = Request {
+        preset: Some(preset),
+        ..Request::default()
+    };
+    scaffold::ops::check(catalogue, &request, &mut NoPrompts)
+}
+
 #[test]
 fn catalogue_loads_axes_in_order_with_the_default_first() {
     let c = fixtures();
@@ -339,19 +360,10 @@ fn a_liquid_error_names_the_template_file() {
 #[test]
 fn a_preset_adds_team_rules_and_defaults() {
     let mut c = fixtures();
-    let preset = scaffold::preset::Preset::parse(
-        "[defaults]\napi = \"rpc\"\n[[rule]]\nid = \"acme-rest-only\"\nseverity = \"deny\"\nwhen = { api = \"rpc\" }\ntitle = \"REST only at Acme\"\nwhy = \"Our gateway speaks REST.\"\ninstead = [\"--api rest\"]\n",
-        Path::new("acme.toml"),
-    )
-    .unwrap();
-    let req = Request {
-        preset: Some(preset),
-        ..Request::default()
-    };
-    let Err(Error::Refused(o)) = scaffold::ops::check(&mut c, &req, &mut NoPrompts) else {
+    let Err(Error::Refused(o)) = check_with(&mut c, acme_preset(false)) else {
         panic!("the team rule must deny the preset's own default")
     };
-    assert_eq!(o[0].rule.id, "acme-rest-only");
+    assert_eq!(o[0].rule.id, "acme-no-rpc");
     assert_eq!(o[0].rule.source, "preset acme.toml");
 }
 
@@ -378,7 +390,7 @@ fn a_record_is_a_preset_that_gives_the_same_selection() {
         .text(".scaffold.toml")
         .unwrap()
         .to_string();
-    let preset = scaffold::preset::Preset::parse(&record, Path::new(".scaffold.toml")).unwrap();
+    let preset = Preset::parse(&record, Path::new(".scaffold.toml")).unwrap();
     let again = scaffold::ops::check(
         &mut c,
         &Request {
@@ -457,20 +469,7 @@ fn an_upcoming_value_keeps_the_rules_advice() {
 #[test]
 fn a_record_keeps_the_team_rules_it_was_made_under() {
     let mut c = fixtures();
-    let preset = scaffold::preset::Preset::parse(
-        "allow = [\"acme-no-rpc\"]\n[defaults]\napi = \"rpc\"\n[[rule]]\nid = \"acme-no-rpc\"\nseverity = \"deny\"\nwhen = { api = \"rpc\" }\ntitle = \"No RPC at Acme\"\nwhy = \"Our gateway speaks REST.\"\ninstead = [\"--api rest\"]\n",
-        Path::new("acme.toml"),
-    )
-    .unwrap();
-    let first = scaffold::ops::check(
-        &mut c,
-        &Request {
-            preset: Some(preset),
-            ..Request::default()
-        },
-        &mut NoPrompts,
-    )
-    .unwrap();
+    let first = check_with(&mut c, acme_preset(true)).unwrap();
     assert_eq!(first.allowed, ["acme-no-rpc"]);
     let record = generate(&c, &first)
         .unwrap()
@@ -482,17 +481,8 @@ fn a_record_keeps_the_team_rules_it_was_made_under() {
         "{record}"
     );
 
-    let mut fresh = fixtures();
     let again = Preset::parse(&record, Path::new(".scaffold.toml")).unwrap();
-    let second = scaffold::ops::check(
-        &mut fresh,
-        &Request {
-            preset: Some(again),
-            ..Request::default()
-        },
-        &mut NoPrompts,
-    )
-    .unwrap();
+    let second = check_with(&mut fixtures(), again).unwrap();
     assert_eq!(second.selection, first.selection);
     assert_eq!(second.allowed, first.allowed);
 }
