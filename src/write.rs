@@ -230,17 +230,16 @@ fn initial_commit(root: &Path, output: &Output) -> Result<()> {
     Ok(())
 }
 
-#[cfg(unix)]
 fn index_entry(entry: &git_pack::Entry, meta: &fs::Metadata, id: git2::Oid) -> git2::IndexEntry {
-    use std::os::unix::fs::MetadataExt;
+    let stat = Stat::of(meta);
     git2::IndexEntry {
-        ctime: git2::IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
-        mtime: git2::IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
-        dev: meta.dev() as u32,
-        ino: meta.ino() as u32,
+        ctime: git2::IndexTime::new(stat.ctime.0, stat.ctime.1),
+        mtime: git2::IndexTime::new(stat.mtime.0, stat.mtime.1),
+        dev: stat.dev,
+        ino: stat.ino,
         mode: if entry.executable { 0o100755 } else { 0o100644 },
-        uid: meta.uid(),
-        gid: meta.gid(),
+        uid: stat.uid,
+        gid: stat.gid,
         file_size: meta.len() as u32,
         id,
         flags: 0,
@@ -249,21 +248,35 @@ fn index_entry(entry: &git_pack::Entry, meta: &fs::Metadata, id: git2::Oid) -> g
     }
 }
 
-#[cfg(not(unix))]
-fn index_entry(entry: &git_pack::Entry, meta: &fs::Metadata, id: git2::Oid) -> git2::IndexEntry {
-    git2::IndexEntry {
-        ctime: git2::IndexTime::new(0, 0),
-        mtime: git2::IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: if entry.executable { 0o100755 } else { 0o100644 },
-        uid: 0,
-        gid: 0,
-        file_size: meta.len() as u32,
-        id,
-        flags: 0,
-        flags_extended: 0,
-        path: entry.path.as_bytes().to_vec(),
+/// The stat fields git keeps in its index to notice changed files cheaply (zero where the
+/// platform has none: git then re-hashes the file once).
+#[derive(Default)]
+struct Stat {
+    ctime: (i32, u32),
+    mtime: (i32, u32),
+    dev: u32,
+    ino: u32,
+    uid: u32,
+    gid: u32,
+}
+
+impl Stat {
+    #[cfg(unix)]
+    fn of(meta: &fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Stat {
+            ctime: (meta.ctime() as i32, meta.ctime_nsec() as u32),
+            mtime: (meta.mtime() as i32, meta.mtime_nsec() as u32),
+            dev: meta.dev() as u32,
+            ino: meta.ino() as u32,
+            uid: meta.uid(),
+            gid: meta.gid(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn of(_: &fs::Metadata) -> Self {
+        Stat::default()
     }
 }
 
