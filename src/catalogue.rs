@@ -1,12 +1,16 @@
 //! The catalogue: axes (from `<axis>/axis.toml`) and their options (from
 //! `<axis>/<option>/fragment.toml`), the base fragment, and the rule table.
 
+use std::collections::BTreeMap;
+
 use crate::error::{Error, Result};
 use crate::manifest::{AxisManifest, FragmentManifest, parse_toml};
 use crate::rules::{self, Rule, RuleFile, Severity};
 use crate::template_tree::TemplateTree;
 
 pub const BASE: &str = "base";
+/// The folder of shared parts: fragments that options bring in with `uses`.
+pub const SHARED: &str = "shared";
 pub const RULES_FILE: &str = "rules.toml";
 
 /// A fragment: the base, or one option of an axis.
@@ -57,6 +61,10 @@ pub struct Catalogue {
     pub tree: TemplateTree,
     pub base: Fragment,
     pub axes: Vec<Axis>,
+    /// Shared parts by name (`templates/shared/<name>/`).
+    pub shared: BTreeMap<String, Fragment>,
+    /// Flags that only refuse (`--search`): name → what it would choose.
+    pub refused_flags: BTreeMap<String, String>,
     pub rules: Vec<Rule>,
 }
 
@@ -83,26 +91,50 @@ impl Catalogue {
         };
         let mut axes = Vec::new();
         for dir in tree.top_dirs() {
-            if dir == BASE {
+            if dir == BASE || dir == SHARED {
                 continue;
             }
             axes.push(load_axis(&tree, dir)?);
         }
+        let shared = load_shared(&tree)?;
+        check_uses(&tree, &base, &axes, &shared)?;
         axes.sort_by(|a, b| (a.manifest.order, &a.name).cmp(&(b.manifest.order, &b.name)));
 
-        let mut rules: Vec<Rule> = match tree.get(RULES_FILE) {
-            Some(_) => parse_toml::<RuleFile>(&tree, RULES_FILE)?.rules,
-            None => Vec::new(),
+        let RuleFile {
+            refused_flags,
+            mut rules,
+        } = match tree.get(RULES_FILE) {
+            Some(_) => parse_toml::<RuleFile>(&tree, RULES_FILE)?,
+            None => RuleFile {
+                refused_flags: BTreeMap::new(),
+                rules: Vec::new(),
+            },
         };
         for rule in &mut rules {
             rule.source = tree.location(RULES_FILE);
         }
-        rules::validate(&rules, &axes)?;
+        for flag in refused_flags.keys() {
+            if flag.is_empty()
+                || axes.iter().any(|a| &a.name == flag)
+                || RESERVED_AXIS_NAMES.contains(&flag.as_str())
+                || !flag.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            {
+                return Err(Error::template(
+                    tree.location(RULES_FILE),
+                    format!(
+                        "refused flag `{flag}` must be lowercase letters and `_`, and not an axis or one of scaffold's own flags"
+                    ),
+                ));
+            }
+        }
+        rules::validate(&rules, &axes, &refused_flags)?;
         check_no_git_paths(&tree)?;
         Ok(Catalogue {
             tree,
             base,
             axes,
+            shared,
+            refused_flags,
             rules,
         })
     }
@@ -139,7 +171,7 @@ impl Catalogue {
     pub fn add_rules(&mut self, extra: Vec<Rule>) -> Result<()> {
         let mut all = self.rules.clone();
         all.extend(extra);
-        rules::validate(&all, &self.axes)?;
+        rules::validate(&all, &self.axes, &self.refused_flags)?;
         self.rules = all;
         Ok(())
     }
@@ -181,6 +213,107 @@ const RESERVED_AXIS_NAMES: &[&str] = &[
     "version",
     "yes",
 ];
+
+fn load_shared(tree: &TemplateTree) -> Result<BTreeMap<String, Fragment>> {
+    let mut shared = BTreeMap::new();
+    for (path, _) in tree.under(SHARED) {
+        let Some(name) = path.strip_suffix("/fragment.toml") else {
+            continue;
+        };
+        if name.contains('/') {
+            continue;
+        }
+        let id = format!("{SHARED}/{name}");
+        let manifest: FragmentManifest = parse_toml(tree, &format!("{id}/fragment.toml"))?;
+        if !manifest.uses.is_empty() {
+            return Err(Error::template(
+                tree.location(&format!("{id}/fragment.toml")),
+                "a shared part cannot `use` other shared parts; list them on the fragment instead",
+            ));
+        }
+        shared.insert(
+            name.to_string(),
+            Fragment {
+                id,
+                value: name.to_string(),
+                manifest,
+            },
+        );
+    }
+    Ok(shared)
+}
+
+/// Every `uses` names a shared part that exists.
+fn check_uses(
+    tree: &TemplateTree,
+    base: &Fragment,
+    axes: &[Axis],
+    shared: &BTreeMap<String, Fragment>,
+) -> Result<()> {
+    let fragments = std::iter::once(base)
+        .chain(axes.iter().flat_map(|a| &a.options))
+        .chain(shared.values());
+    for fragment in fragments {
+        check_only_when(tree, fragment, axes)?;
+        for part in &fragment.manifest.uses {
+            if !shared.contains_key(part) {
+                let known: Vec<&str> = shared.keys().map(String::as_str).collect();
+                return Err(Error::template(
+                    tree.location(&format!("{}/fragment.toml", fragment.id)),
+                    format!(
+                        "`uses` names `{part}`, but there is no {SHARED}/{part}/fragment.toml (shared parts: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every `only_when` names a file of the fragment and known axis values.
+fn check_only_when(tree: &TemplateTree, fragment: &Fragment, axes: &[Axis]) -> Result<()> {
+    let at = || tree.location(&format!("{}/fragment.toml", fragment.id));
+    for (path, when) in &fragment.manifest.only_when {
+        let file = format!("{}/files/{path}", fragment.id);
+        if tree.get(&file).is_none() && tree.get(&format!("{file}.liquid")).is_none() {
+            return Err(Error::template(
+                at(),
+                format!("`only_when` names `{path}`, which is not a file of this fragment"),
+            ));
+        }
+        for (axis_name, values) in when {
+            let Some(axis) = axes.iter().find(|a| &a.name == axis_name) else {
+                return Err(Error::template(
+                    at(),
+                    format!(
+                        "`only_when` for `{path}` names the unknown axis `{axis_name}`{}",
+                        crate::suggest::did_you_mean(
+                            axis_name,
+                            axes.iter().map(|a| a.name.as_str())
+                        )
+                    ),
+                ));
+            };
+            for value in values.as_slice() {
+                if axis.option(value).is_none() && !axis.manifest.upcoming.contains(value) {
+                    return Err(Error::template(
+                        at(),
+                        format!(
+                            "`only_when` for `{path}` names `{axis_name}={value}`, which is neither an option nor an upcoming value{}",
+                            crate::suggest::did_you_mean(value, axis.values())
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
 
 fn load_axis(tree: &TemplateTree, dir: &str) -> Result<Axis> {
     let axis_file = format!("{dir}/axis.toml");

@@ -14,6 +14,7 @@ use crate::name::ProjectName;
 use crate::render::Renderer;
 use crate::resolve::Resolved;
 use crate::rules::{Outcome, Verdict};
+use crate::selection::Selection;
 
 /// Owner of the files scaffold itself writes (`.scaffold.toml`, `.env`).
 pub const SCAFFOLD_OWNER: &str = "scaffold";
@@ -95,13 +96,24 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     path.match_indices('/').map(move |(i, _)| &path[..i])
 }
 
-/// The fragments a selection composes, in order: base, then each axis's chosen options.
+/// The fragments a selection composes, in order: base, then each axis's chosen options,
+/// each followed by the shared parts it `uses` that no earlier fragment brought in.
 pub fn plan<'c>(catalogue: &'c Catalogue, resolved: &Resolved) -> Vec<&'c Fragment> {
-    let mut fragments = vec![&catalogue.base];
-    for axis in &catalogue.axes {
-        for value in resolved.selection.get(&axis.name) {
-            if let Some(fragment) = axis.option(value) {
-                fragments.push(fragment);
+    let chosen = std::iter::once(&catalogue.base).chain(catalogue.axes.iter().flat_map(|axis| {
+        resolved
+            .selection
+            .get(&axis.name)
+            .iter()
+            .filter_map(|value| axis.option(value))
+            .collect::<Vec<_>>()
+    }));
+    let mut fragments: Vec<&Fragment> = Vec::new();
+    for fragment in chosen {
+        fragments.push(fragment);
+        for part in &fragment.manifest.uses {
+            let shared = &catalogue.shared[part];
+            if !fragments.iter().any(|f| f.id == shared.id) {
+                fragments.push(shared);
             }
         }
     }
@@ -139,6 +151,10 @@ pub fn generate(
     for fragment in &fragments {
         let prefix = format!("{}/files", fragment.id);
         for (relative, bytes) in tree.under(&prefix) {
+            let target = relative.strip_suffix(LIQUID_SUFFIX).unwrap_or(relative);
+            if !wanted(fragment, target, &resolved.selection) {
+                continue;
+            }
             let location = tree.location(&format!("{prefix}/{relative}"));
             match relative.strip_suffix(LIQUID_SUFFIX) {
                 Some(target) => {
@@ -168,6 +184,15 @@ pub fn generate(
         )?;
     }
     Ok(output)
+}
+
+/// Whether the fragment's `only_when` lets `target` be written for this selection.
+fn wanted(fragment: &Fragment, target: &str, selection: &Selection) -> bool {
+    fragment
+        .manifest
+        .only_when
+        .get(target)
+        .is_none_or(|when| crate::rules::all_hold(when, selection))
 }
 
 /// The Liquid context every template sees.
@@ -240,7 +265,7 @@ fn base_context(
         .collect();
     ctx.insert("decisions".into(), json!(decisions));
 
-    let rule_view = |o: &Outcome| json!({"id": o.rule.id, "title": o.rule.title, "why": o.rule.why, "matched": o.matched, "instead": o.rule.instead});
+    let rule_view = |o: &Outcome| json!({"id": o.rule.id, "title": o.rule.title, "why": o.rule.why, "matched": o.matched, "instead": o.instead});
     let by = |verdict: Verdict| {
         resolved
             .outcomes

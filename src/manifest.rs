@@ -86,6 +86,15 @@ pub struct FragmentManifest {
     /// each with the reason.
     #[serde(default)]
     pub reserved_names: BTreeMap<String, String>,
+    /// Shared parts (folders under `templates/shared/`) this fragment brings in. A part
+    /// used by several chosen fragments is composed once, right after the first of them.
+    #[serde(default)]
+    pub uses: Vec<String>,
+    /// Output files written only when other axes hold given values:
+    /// `[only_when."src/api/search.rs"] pg_extensions = ["pg_trgm"]`. Every listed axis must
+    /// hold one of its listed values (the same matching as a rule's `when`).
+    #[serde(default)]
+    pub only_when: BTreeMap<String, BTreeMap<String, crate::rules::Values>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

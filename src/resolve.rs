@@ -63,6 +63,7 @@ pub fn resolve(
 ) -> Result<Resolved> {
     let mut allow = allowed_ids(catalogue, request)?;
     let preset_defaults = preset_defaults(catalogue, request.preset.as_ref())?;
+    refuse_refused_flags(catalogue, request)?;
 
     let mut selection = Selection::default();
     for axis in &catalogue.axes {
@@ -133,7 +134,7 @@ pub fn resolve(
                             "\n  warning[{}]: {}; {}",
                             o.rule.id,
                             o.rule.title,
-                            instead_text(&o.rule.instead)
+                            instead_text(&o.instead)
                         )
                     })
                     .collect();
@@ -255,6 +256,40 @@ fn check_value(catalogue: &Catalogue, axis: &Axis, value: &str, given_as: &str) 
         did_you_mean(value, axis.option_values()),
         axis.option_values().collect::<Vec<_>>().join(", ")
     )))
+}
+
+/// A refused flag (`--search elasticsearch`) never resolves: a value a rule refuses gets
+/// that rule's refusal; any other value is a usage error carrying the same advice.
+fn refuse_refused_flags(catalogue: &Catalogue, request: &Request) -> Result<()> {
+    for (flag, what) in &catalogue.refused_flags {
+        let Some(values) = request.flags.get(flag) else {
+            continue;
+        };
+        let selection = Selection::from_pairs([(flag.clone(), values.clone())]);
+        let refusals = rules::evaluate(&catalogue.rules, &selection, &BTreeSet::new());
+        if !refusals.is_empty() {
+            return Err(Error::Refused(refusals));
+        }
+        // The advice the rules give for the values they know on this flag.
+        let mut advice: Vec<String> = Vec::new();
+        for rule in catalogue.rules.iter().filter(|r| r.when.contains_key(flag)) {
+            let known =
+                Selection::from_pairs([(flag.clone(), rule.when[flag].as_slice().to_vec())]);
+            for line in rule.advice(&known) {
+                if !advice.contains(&line) {
+                    advice.push(line);
+                }
+            }
+        }
+        advice.truncate(1);
+        return Err(Error::usage(format!(
+            "--{} {}: scaffold does not add {what} beside Postgres; {}",
+            flag.replace('_', "-"),
+            values.join(","),
+            instead_text(&advice)
+        )));
+    }
+    Ok(())
 }
 
 /// Every combination of the catalogue's options (every subset on a multi-value axis), each

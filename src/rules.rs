@@ -51,6 +51,10 @@ pub struct Rule {
     /// Flags to use instead.
     #[serde(default)]
     pub instead: Vec<String>,
+    /// Advice for particular values, used instead of `instead` when they are what matched:
+    /// `instead_for = { elasticsearch = ["--pg-extensions pg_trgm (…)"] }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub instead_for: BTreeMap<String, Vec<String>>,
     /// Where the rule comes from: the built-in table or a preset file.
     #[serde(skip_deserializing, default)]
     pub source: String,
@@ -59,6 +63,10 @@ pub struct Rule {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
+    /// Flags that are not axes and exist only so refuse rules can answer them by name
+    /// (`--search elasticsearch`): flag name → what it would choose.
+    #[serde(default)]
+    pub refused_flags: BTreeMap<String, String>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<Rule>,
 }
@@ -72,13 +80,39 @@ impl Rule {
         self.source.starts_with(PRESET_SOURCE_PREFIX)
     }
 
+    /// Deny and warn rules fire when every listed axis holds a listed value; a refuse rule
+    /// fires when any listed key does (each pair is one refused value).
     pub fn matches(&self, selection: &Selection) -> bool {
-        self.when.iter().all(|(axis, wanted)| {
-            selection
-                .get(axis)
+        if self.severity == Severity::Refuse {
+            self.when
                 .iter()
-                .any(|chosen| wanted.as_slice().contains(chosen))
-        })
+                .any(|(axis, wanted)| holds(selection, axis, wanted))
+        } else {
+            all_hold(&self.when, selection)
+        }
+    }
+
+    /// The advice for a selection: `instead_for` the matched values, else `instead`.
+    pub fn advice(&self, selection: &Selection) -> Vec<String> {
+        let mut advice: Vec<String> = Vec::new();
+        for (axis, wanted) in &self.when {
+            for chosen in selection.get(axis) {
+                if wanted.as_slice().contains(chosen)
+                    && let Some(more) = self.instead_for.get(chosen)
+                {
+                    for line in more {
+                        if !advice.contains(line) {
+                            advice.push(line.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if advice.is_empty() {
+            self.instead.clone()
+        } else {
+            advice
+        }
     }
 
     /// The `axis=value` pairs of the selection that made the rule fire.
@@ -111,6 +145,21 @@ impl Rule {
     }
 }
 
+/// Whether `axis` holds one of `wanted` in the selection.
+fn holds(selection: &Selection, axis: &str, wanted: &Values) -> bool {
+    selection
+        .get(axis)
+        .iter()
+        .any(|chosen| wanted.as_slice().contains(chosen))
+}
+
+/// Whether every listed axis holds one of its listed values: a deny or warn rule's
+/// `when`, and a fragment file's `only_when`.
+pub fn all_hold(when: &BTreeMap<String, Values>, selection: &Selection) -> bool {
+    when.iter()
+        .all(|(axis, wanted)| holds(selection, axis, wanted))
+}
+
 /// What a rule did to a selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -131,6 +180,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// The `axis=value` pairs that made it fire.
     pub matched: Vec<String>,
+    /// What to do instead, for what matched (see [`Rule::advice`]).
+    pub instead: Vec<String>,
 }
 
 impl Outcome {
@@ -141,7 +192,11 @@ impl Outcome {
 
 /// Checks a rule table against the axes: ids unique and well-formed, every `when` naming
 /// axes and values that exist (an option, a refused value or an upcoming value).
-pub fn validate(rules: &[Rule], axes: &[Axis]) -> Result<()> {
+pub fn validate(
+    rules: &[Rule],
+    axes: &[Axis],
+    refused_flags: &BTreeMap<String, String>,
+) -> Result<()> {
     let mut ids = BTreeSet::new();
     let refused: BTreeSet<(&str, &str)> = rules.iter().flat_map(Rule::refused_values).collect();
     for rule in rules {
@@ -170,13 +225,26 @@ pub fn validate(rules: &[Rule], axes: &[Axis]) -> Result<()> {
                 "every rule needs a `title` and a `why`",
             ));
         }
-        if rule.severity == Severity::Refuse && rule.when.len() != 1 {
-            return Err(Error::template(
-                at(),
-                "a refuse rule names exactly one axis and the values it refuses",
-            ));
+        for value in rule.instead_for.keys() {
+            if !rule.when.values().any(|v| v.as_slice().contains(value)) {
+                return Err(Error::template(
+                    at(),
+                    format!("`instead_for` names `{value}`, which `when` does not list"),
+                ));
+            }
         }
         for (axis_name, values) in &rule.when {
+            if refused_flags.contains_key(axis_name) {
+                if rule.severity != Severity::Refuse {
+                    return Err(Error::template(
+                        at(),
+                        format!(
+                            "`{axis_name}` is a refused flag, not an axis: only refuse rules may name it"
+                        ),
+                    ));
+                }
+                continue;
+            }
             let Some(axis) = axes.iter().find(|a| &a.name == axis_name) else {
                 let names = axes.iter().map(|a| a.name.as_str());
                 return Err(Error::template(
@@ -237,6 +305,7 @@ pub fn evaluate(rules: &[Rule], selection: &Selection, allow: &BTreeSet<String>)
                 Severity::Warn => Verdict::Warned,
             },
             matched: rule.matched(selection),
+            instead: rule.advice(selection),
             rule: rule.clone(),
         })
         .collect()
@@ -262,6 +331,7 @@ mod tests {
             title: "t".into(),
             why: "w".into(),
             instead: vec![],
+            instead_for: BTreeMap::new(),
             source: "test".into(),
         }
     }
@@ -323,6 +393,55 @@ mod tests {
             verdicts,
             [Verdict::Allowed, Verdict::Refused, Verdict::Warned],
             "refusals cannot be allowed"
+        );
+    }
+
+    #[test]
+    fn a_refuse_rule_fires_on_any_listed_key_and_advises_per_value() {
+        let mut r = rule(
+            "extra",
+            Severity::Refuse,
+            &[
+                ("db", &["cassandra"]),
+                ("search", &["elasticsearch", "solr"]),
+            ],
+        );
+        r.instead = vec!["--db postgres".into()];
+        r.instead_for.insert(
+            "elasticsearch".into(),
+            vec!["--pg-extensions pg_trgm".into()],
+        );
+        let search = selection(&[("search", &["elasticsearch"])]);
+        assert!(r.matches(&search));
+        assert_eq!(r.advice(&search), ["--pg-extensions pg_trgm"]);
+        let db = selection(&[("db", &["cassandra"])]);
+        assert!(r.matches(&db));
+        assert_eq!(
+            r.advice(&db),
+            ["--db postgres"],
+            "no entry: the general advice"
+        );
+        assert!(!r.matches(&selection(&[("db", &["postgres"])])));
+        let outcome = &evaluate(&[r], &search, &BTreeSet::new())[0];
+        assert_eq!(outcome.instead, ["--pg-extensions pg_trgm"]);
+    }
+
+    #[test]
+    fn refused_flags_are_for_refuse_rules_and_advice_for_listed_values() {
+        let flags: BTreeMap<String, String> = [("search".into(), "a search engine".into())].into();
+        let refuse = rule("extra", Severity::Refuse, &[("search", &["solr"])]);
+        assert!(validate(std::slice::from_ref(&refuse), &[], &flags).is_ok());
+
+        let deny = rule("d", Severity::Deny, &[("search", &["solr"])]);
+        let err = validate(&[deny], &[], &flags).unwrap_err().to_string();
+        assert!(err.contains("only refuse rules may name it"), "{err}");
+
+        let mut stray = refuse;
+        stray.instead_for.insert("algolia".into(), vec!["x".into()]);
+        let err = validate(&[stray], &[], &flags).unwrap_err().to_string();
+        assert!(
+            err.contains("`algolia`, which `when` does not list"),
+            "{err}"
         );
     }
 

@@ -645,3 +645,93 @@ fn an_existing_empty_folder_keeps_its_own_permissions() {
     assert!(shop.join(".git").is_dir() && shop.join("Cargo.toml").is_file());
     assert_eq!(sb.entries(), [shop], "the staging folder is gone");
 }
+
+#[test]
+fn a_second_datastore_asked_for_by_name_is_refused_with_the_postgres_feature() {
+    let sb = Sandbox::new();
+    real_templates(&sb)
+        .args(["new", "shop", "--search", "elasticsearch"])
+        .assert()
+        .code(3)
+        .stderr(contains("error[extra-datastore]"))
+        .stderr(contains("because: search=elasticsearch"))
+        .stderr(contains("--pg-extensions pg_trgm"))
+        .stderr(contains("cannot be overridden"));
+    real_templates(&sb)
+        .args(["new", "shop", "--timeseries", "influxdb"])
+        .assert()
+        .code(3)
+        .stderr(contains("--pg-extensions timescaledb"));
+    real_templates(&sb)
+        .args(["new", "shop", "--db", "dynamodb"])
+        .assert()
+        .code(3)
+        .stderr(contains("JSONB"));
+    real_templates(&sb)
+        .args(["new", "shop", "--db", "mongodb"])
+        .assert()
+        .code(3)
+        .stderr(contains("error[mongodb-as-default]"))
+        .stderr(contains("JSONB"));
+    // A value no rule lists is still not a choice: usage error, same advice.
+    real_templates(&sb)
+        .args(["new", "shop", "--vectors", "vespa"])
+        .assert()
+        .code(2)
+        .stderr(contains("does not add a separate vector database"))
+        .stderr(contains("--pg-extensions pgvector"));
+    real_templates(&sb)
+        .args(["check", "--search", "meilisearch", "--json"])
+        .assert()
+        .code(3)
+        .stdout(contains("\"id\": \"extra-datastore\""))
+        .stdout(contains("--pg-extensions pg_trgm"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn pg_extensions_come_from_a_comma_list_or_a_preset_and_are_recorded() {
+    let sb = Sandbox::new();
+    real_templates(&sb)
+        .args([
+            "new",
+            "flagged",
+            "--no-git",
+            "--pg-extensions",
+            "pg_trgm,postgis",
+        ])
+        .assert()
+        .success();
+    let record = fs::read_to_string(sb.path().join("flagged/.scaffold.toml")).unwrap();
+    assert!(
+        record.contains(r#"pg_extensions = ["pg_trgm", "postgis"]"#),
+        "{record}"
+    );
+    assert!(sb.path().join("flagged/src/api/search.rs").exists());
+    assert!(sb.path().join("flagged/src/api/locations.rs").exists());
+    assert!(!sb.path().join("flagged/src/api/embeddings.rs").exists());
+
+    fs::write(
+        sb.path().join("team.toml"),
+        "[defaults]\npg_extensions = [\"pgvector\"]\n",
+    )
+    .unwrap();
+    real_templates(&sb)
+        .args(["new", "preset", "--no-git", "--preset", "team.toml"])
+        .assert()
+        .success();
+    let record = fs::read_to_string(sb.path().join("preset/.scaffold.toml")).unwrap();
+    assert!(
+        record.contains(r#"pg_extensions = ["pgvector"]"#),
+        "{record}"
+    );
+    assert!(sb.path().join("preset/src/api/embeddings.rs").exists());
+    assert!(!sb.path().join("preset/src/api/search.rs").exists());
+
+    real_templates(&sb)
+        .args(["new", "typo", "--pg-extensions", "pg_trgrm"])
+        .assert()
+        .code(2)
+        .stderr(contains("pg_trgm"));
+    assert!(!sb.path().join("typo").exists());
+}

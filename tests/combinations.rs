@@ -80,19 +80,35 @@ fn check_output(output: &Output, label: &str) {
     }
 }
 
+/// Renders and checks every combination, spread over the machine's cores.
 fn render_all(catalogue: &Catalogue) -> usize {
+    let requests = all_requests(catalogue);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = requests.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = requests
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    for request in part {
+                        render_one(catalogue, request);
+                    }
+                    part.len()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    })
+}
+
+fn render_one(catalogue: &Catalogue, request: &Request) {
     let name = ProjectName::parse("shop").unwrap();
-    let mut rendered = 0;
-    for request in all_requests(catalogue) {
-        let label = format!("{:?}", request.flags);
-        let resolved = resolve::resolve(catalogue, &request, &mut NoPrompts)
-            .unwrap_or_else(|e| panic!("{label}: {e}"));
-        let output = generate::generate(catalogue, &resolved, &name, &mut || "secret".into())
-            .unwrap_or_else(|e| panic!("{label}: {e}"));
-        check_output(&output, &label);
-        rendered += 1;
-    }
-    rendered
+    let label = format!("{:?}", request.flags);
+    let resolved = resolve::resolve(catalogue, request, &mut NoPrompts)
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
+    let output = generate::generate(catalogue, &resolved, &name, &mut || "secret".into())
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
+    check_output(&output, &label);
 }
 
 #[test]

@@ -486,3 +486,67 @@ fn a_record_keeps_the_team_rules_it_was_made_under() {
     assert_eq!(second.selection, first.selection);
     assert_eq!(second.allowed, first.allowed);
 }
+
+#[test]
+fn a_shared_part_comes_once_with_the_first_fragment_that_uses_it() {
+    let c = fixtures();
+    let both = resolve(&c, &[("extras", &["metrics", "tracing"])], &[]).unwrap();
+    let ids: Vec<&str> = generate::plan(&c, &both)
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect();
+    let pos = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+    assert_eq!(ids.iter().filter(|i| **i == "shared/exporter").count(), 1);
+    assert_eq!(pos("shared/exporter"), pos("extras/metrics") + 1, "{ids:?}");
+
+    let out = generate(&c, &both).unwrap();
+    assert_eq!(out.files["src/exporter.rs"].owner, "shared/exporter");
+    assert_eq!(out.text("src/exporter.rs"), Some("// exporter for shop\n"));
+    let cargo: toml::Table = out.text("Cargo.toml").unwrap().parse().unwrap();
+    assert_eq!(cargo["dependencies"]["exporter"].as_str(), Some("1"));
+
+    let neither = resolve(&c, &[], &[]).unwrap();
+    let out = generate(&c, &neither).unwrap();
+    assert!(!out.files.contains_key("src/exporter.rs"));
+}
+
+#[test]
+fn a_fragment_using_a_missing_shared_part_fails_to_load() {
+    let manifest = "title = \"Tracing\"\nsummary = \"s\"\nuses = [\"exportr\"]\n";
+    let err = load_err(fixture_tree().with_file("extras/tracing/fragment.toml", manifest));
+    assert!(err.contains("extras/tracing/fragment.toml"), "{err}");
+    assert!(err.contains("no shared/exportr/fragment.toml"), "{err}");
+    assert!(err.contains("shared parts: exporter"), "{err}");
+}
+
+#[test]
+fn a_file_with_only_when_is_written_only_for_matching_selections() {
+    let c = fixtures();
+    let with = resolve(&c, &[("extras", &["metrics"])], &[]).unwrap();
+    let out = generate(&c, &with).unwrap();
+    assert_eq!(out.files["src/metrics_api.rs"].owner, "api/rest");
+
+    let without = resolve(&c, &[("extras", &["tracing"])], &[]).unwrap();
+    assert!(
+        !generate(&c, &without)
+            .unwrap()
+            .files
+            .contains_key("src/metrics_api.rs")
+    );
+}
+
+#[test]
+fn only_when_must_name_a_file_of_the_fragment_and_known_values() {
+    let base = std::fs::read_to_string("tests/fixtures/templates/api/rest/fragment.toml").unwrap();
+    let missing = base.replace("src/metrics_api.rs", "src/metric_api.rs");
+    let err = load_err(fixture_tree().with_file("api/rest/fragment.toml", missing.as_str()));
+    assert!(
+        err.contains("`src/metric_api.rs`, which is not a file"),
+        "{err}"
+    );
+
+    let unknown = base.replace("extras = [\"metrics\"]", "extras = [\"metrix\"]");
+    let err = load_err(fixture_tree().with_file("api/rest/fragment.toml", unknown.as_str()));
+    assert!(err.contains("`extras=metrix`"), "{err}");
+    assert!(err.contains("metrics"), "suggests the option: {err}");
+}

@@ -1,6 +1,7 @@
 //! Generated Rust is rustfmt-clean whatever the project is called: the crate name takes
 //! part in import sorting and line widths, so check a short and a long name.
 
+use std::collections::BTreeMap;
 use std::process::Command;
 
 use scaffold::catalogue::Catalogue;
@@ -18,10 +19,12 @@ fn check(name: &str, flags: &[(&str, &str)]) {
         .map(|r| r.id.clone())
         .collect();
     let request = Request {
-        flags: flags
-            .iter()
-            .map(|(a, v)| (a.to_string(), vec![v.to_string()]))
-            .collect(),
+        flags: flags.iter().fold(BTreeMap::new(), |mut map, (a, v)| {
+            map.entry(a.to_string())
+                .or_insert_with(Vec::new)
+                .push(v.to_string());
+            map
+        }),
         allow,
         preset: None,
     };
@@ -58,5 +61,15 @@ fn generated_rust_is_rustfmt_clean_for_short_and_long_names() {
     for name in ["a", "zz-very-long-project-name-for-the-billing-platform"] {
         check(name, &[]);
         check(name, &[("queue", "none"), ("observability", "none")]);
+        check(
+            name,
+            &[
+                ("observability", "datadog"),
+                ("pg_extensions", "pg_trgm"),
+                ("pg_extensions", "postgis"),
+                ("pg_extensions", "pgvector"),
+                ("pg_extensions", "timescaledb"),
+            ],
+        );
     }
 }

@@ -132,6 +132,19 @@ pub fn selection_args(catalogue: &Catalogue, mut cmd: Command) -> Command {
         }
         cmd = cmd.arg(arg);
     }
+    for (flag, what) in &catalogue.refused_flags {
+        cmd = cmd.arg(
+            Arg::new(flag.clone())
+                .long(flag.replace('_', "-"))
+                .value_name("VALUE")
+                .action(ArgAction::Append)
+                .value_delimiter(',')
+                .help(format!(
+                    "Adding {what}: refused, with the Postgres feature that covers the need"
+                ))
+                .help_heading("Refused"),
+        );
+    }
     cmd.arg(
         Arg::new("preset")
             .long("preset")
@@ -159,10 +172,15 @@ pub fn selection_args(catalogue: &Catalogue, mut cmd: Command) -> Command {
 /// The request the selection flags describe.
 pub fn request(catalogue: &Catalogue, matches: &ArgMatches) -> Result<Request> {
     let mut flags = BTreeMap::new();
-    for axis in &catalogue.axes {
-        if let Some(values) = matches.get_many::<String>(&axis.name) {
+    let keys = catalogue
+        .axes
+        .iter()
+        .map(|a| &a.name)
+        .chain(catalogue.refused_flags.keys());
+    for key in keys {
+        if let Some(values) = matches.get_many::<String>(key) {
             let values: Vec<String> = values.filter(|v| !v.is_empty()).cloned().collect();
-            flags.insert(axis.name.clone(), values);
+            flags.insert(key.clone(), values);
         }
     }
     let preset = matches

@@ -53,7 +53,7 @@ fn refusal_text(o: &Outcome) -> String {
         o.rule.title,
         o.matched.join(", "),
         indent(&o.rule.why),
-        instead_text(&o.rule.instead)
+        instead_text(&o.instead)
     );
     if o.verdict == Verdict::Denied {
         text.push_str(&format!(
@@ -78,7 +78,7 @@ pub fn notes(resolved: &Resolved) -> String {
                 o.rule.title,
                 o.matched.join(", "),
                 indent(&o.rule.why),
-                instead_text(&o.rule.instead)
+                instead_text(&o.instead)
             )),
             Verdict::Allowed => out.push_str(&format!(
                 "allowed[{}]: {} (--allow {}; recorded in docs/decisions.md)\n",
@@ -110,7 +110,7 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
         "severity": o.rule.severity,
         "title": o.rule.title,
         "why": o.rule.why,
-        "instead": o.rule.instead,
+        "instead": o.instead,
         "matched": o.matched,
     })
 }

@@ -6,17 +6,52 @@ pub struct Case {
     pub allow: &'static [&'static str],
     /// Whether a worker processes jobs through a broker (else inline).
     pub queued: bool,
-    /// Whether `/metrics` and OTLP traces are expected.
-    pub observed: bool,
+    /// Where the service's telemetry goes.
+    pub telemetry: Telemetry,
+    /// Whether this machine's Postgres can run the case's database side. When it cannot
+    /// (extensions not packaged here), the case is generated, linted, built and
+    /// unit-tested, but its database tests and the running service are skipped.
+    pub database: bool,
+}
+
+/// What the run checks of a case's telemetry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Telemetry {
+    /// Traces over OTLP, metrics at `/metrics`.
+    Prometheus,
+    /// Traces and metrics over OTLP, Datadog-correlated JSON logs, no `/metrics`.
+    Datadog,
+    /// Plain logs only.
+    None,
+}
+
+impl Telemetry {
+    pub fn exports_traces(self) -> bool {
+        self != Telemetry::None
+    }
 }
 
 impl Case {
+    /// Whether the case chooses `value` on `axis`.
+    pub fn has(&self, axis: &str, value: &str) -> bool {
+        self.flags.iter().any(|(a, v)| *a == axis && *v == value)
+    }
+
     pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self
-            .flags
-            .iter()
-            .map(|(a, v)| format!("--{a} {v}"))
-            .collect();
+        let mut parts: Vec<String> = Vec::new();
+        for (axis, _) in self.flags {
+            let flag = format!("--{}", axis.replace('_', "-"));
+            if parts.iter().any(|p| p.starts_with(&format!("{flag} "))) {
+                continue;
+            }
+            let values: Vec<&str> = self
+                .flags
+                .iter()
+                .filter(|(a, _)| a == axis)
+                .map(|(_, v)| *v)
+                .collect();
+            parts.push(format!("{flag} {}", values.join(",")));
+        }
         parts.extend(self.allow.iter().map(|a| format!("--allow {a}")));
         if parts.is_empty() {
             "the default stack".into()
@@ -33,7 +68,8 @@ pub fn all() -> Vec<Case> {
             flags: &[],
             allow: &[],
             queued: true,
-            observed: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
         },
         Case {
             name: "inline-jobs",
@@ -41,17 +77,44 @@ pub fn all() -> Vec<Case> {
                 ("queue", "none"),
                 ("audience", "public"),
                 ("stage", "post-pmf"),
+                ("pg_extensions", "pg_trgm"),
+                ("pg_extensions", "postgis"),
             ],
             allow: &["no-job-queue"],
             queued: false,
-            observed: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
         },
         Case {
             name: "unobserved",
             flags: &[("observability", "none"), ("stage", "scale")],
             allow: &["no-observability"],
             queued: true,
-            observed: false,
+            telemetry: Telemetry::None,
+            database: true,
+        },
+        Case {
+            name: "datadog",
+            flags: &[
+                ("observability", "datadog"),
+                ("audience", "public"),
+                ("queue", "postgres"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Datadog,
+            database: true,
+        },
+        Case {
+            name: "unpackaged-extensions",
+            flags: &[
+                ("pg_extensions", "pgvector"),
+                ("pg_extensions", "timescaledb"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: false,
         },
     ]
 }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 use ureq::Agent;
 
-use crate::cases::Case;
+use crate::cases::{Case, Telemetry};
 
 fn agent() -> Agent {
     Agent::config_builder()
@@ -55,6 +55,13 @@ fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> Re
                 req = req.header("Authorization", a);
             }
             req.call()
+        }
+        ("PUT", body) => {
+            let mut req = agent.put(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.send_json(body.unwrap_or(json!({})))
         }
         (_, body) => {
             let mut req = agent.post(url);
@@ -172,6 +179,44 @@ pub fn sample(base: &str, case: &Case) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+    if case.has("pg_extensions", "pg_trgm") {
+        let found = call(
+            "GET",
+            &format!("{base}/notes/search?q=quikc%20brown"),
+            Some(&access),
+            None,
+        )?
+        .expect(200, "fuzzy search (pg_trgm)")?
+        .json()?;
+        ensure!(
+            found[0]["id"].as_str() == Some(id),
+            "searching `quikc brown` should find the note: {found}"
+        );
+        println!("pg_trgm: a search with a typo finds the note");
+    }
+    if case.has("pg_extensions", "postgis") {
+        call(
+            "PUT",
+            &format!("{base}/notes/{id}/location"),
+            Some(&access),
+            Some(json!({"lat": 48.8606, "lon": 2.3376})),
+        )?
+        .expect(204, "place the note (PostGIS)")?;
+        let near = call(
+            "GET",
+            &format!("{base}/notes/near?lat=48.8566&lon=2.3522&radius_m=5000"),
+            Some(&access),
+            None,
+        )?
+        .expect(200, "notes near Paris (PostGIS)")?
+        .json()?;
+        let distance = near[0]["distance_m"].as_f64().unwrap_or_default();
+        ensure!(
+            near[0]["note"]["id"].as_str() == Some(id) && (1_000.0..1_500.0).contains(&distance),
+            "the note placed 1.2 km away should be near: {near}"
+        );
+        println!("PostGIS: the note is found {distance:.0} m from the centre");
+    }
     let page = call(
         "GET",
         &format!("{base}/notes?page=1&per_page=10"),
@@ -186,7 +231,7 @@ pub fn sample(base: &str, case: &Case) -> Result<()> {
     );
 
     let metrics = call("GET", &format!("{base}/metrics"), None, None)?;
-    if case.observed {
+    if case.telemetry == Telemetry::Prometheus {
         let metrics = metrics.expect(200, "/metrics")?.body;
         for name in [
             "http_requests_total",
@@ -209,7 +254,7 @@ pub fn sample(base: &str, case: &Case) -> Result<()> {
     } else {
         ensure!(
             metrics.status == 404,
-            "/metrics without observability: expected 404, got {}",
+            "/metrics without Prometheus: expected 404, got {}",
             metrics.status
         );
     }

@@ -68,6 +68,9 @@ fn e2e(args: &[String]) -> Result<()> {
     }
 
     services::ensure_all()?;
+    if cases.iter().any(|c| c.has("pg_extensions", "postgis")) {
+        services::ensure_postgis()?;
+    }
     if work.exists() {
         std::fs::remove_dir_all(&work)
             .with_context(|| format!("cannot clear {}", work.display()))?;

@@ -12,7 +12,7 @@ use scaffold::ops::{self, NewOptions};
 use scaffold::resolve::{NoPrompts, Request};
 use scaffold::write::Git;
 
-use crate::cases::Case;
+use crate::cases::{Case, Telemetry};
 use crate::{flow, otlp};
 
 const DATABASE_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
@@ -42,6 +42,13 @@ pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
         &[],
     )?;
     cargo(&repo, target, &["build", "--workspace"], &[])?;
+    if !case.database {
+        cargo(&repo, target, &["test", "--workspace", "--lib"], &[])?;
+        println!(
+            "this machine's PostgreSQL lacks the case's extensions: unit tests only; the database tests and the running service are not exercised"
+        );
+        return Ok(());
+    }
     cargo(&repo, target, &["test", "--workspace"], &test_env)?;
 
     let binary = target.join("debug").join(&name);
@@ -54,8 +61,13 @@ pub fn generate(case: &Case, repo: &Path) -> Result<()> {
         flags: case
             .flags
             .iter()
-            .map(|(a, v)| (a.to_string(), vec![v.to_string()]))
-            .collect(),
+            .fold(BTreeMap::new(), |mut flags, (a, v)| {
+                flags
+                    .entry(a.to_string())
+                    .or_insert_with(Vec::new)
+                    .push(v.to_string());
+                flags
+            }),
         allow: case.allow.iter().map(|a| a.to_string()).collect(),
         preset: None,
     };
@@ -131,7 +143,7 @@ pub fn free_port() -> Result<u16> {
 }
 
 /// Starts `<binary> all` with the repo's own `.env`, the machine's services, a free port and
-/// (when observed) a local OTLP receiver; drives the flow; stops it with SIGTERM.
+/// a local OTLP receiver; drives the flow; stops it with SIGTERM.
 fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Result<()> {
     let port = free_port()?;
     let receiver = otlp::Receiver::start()?;
@@ -141,6 +153,7 @@ fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Re
     env.insert("REDIS_URL".into(), REDIS_URL.into());
     env.insert("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint());
     env.insert("RUST_LOG".into(), "info".into());
+    env.insert("OTEL_METRIC_EXPORT_INTERVAL".into(), "1000".into());
 
     let log = repo.join("service.log");
     let started = Instant::now();
@@ -165,11 +178,14 @@ fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Re
         })
         .and_then(|()| stop(&mut child))
         .and_then(|()| {
-            if case.observed {
-                receiver.expect_spans()
-            } else {
-                Ok(())
+            if case.telemetry.exports_traces() {
+                receiver.expect_spans()?;
             }
+            if case.telemetry == Telemetry::Datadog {
+                receiver.expect_metrics()?;
+                expect_datadog_log_lines(&log, env.get("DD_SERVICE").map_or("", String::as_str))?;
+            }
+            Ok(())
         });
     if outcome.is_err() {
         let _ = child.kill();
@@ -178,6 +194,40 @@ fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Re
         eprintln!("--- stderr:\n{}", tail(&repo.join("service.err.log")));
     }
     outcome
+}
+
+/// Every request log line is JSON carrying Datadog's correlation fields and service tag.
+fn expect_datadog_log_lines(log: &Path, service: &str) -> Result<()> {
+    let text = std::fs::read_to_string(log)?;
+    let requests: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l: &serde_json::Value| l["message"] == "request completed")
+        .collect();
+    ensure!(
+        !requests.is_empty(),
+        "no JSON `request completed` lines in {}",
+        log.display()
+    );
+    for line in &requests {
+        ensure!(
+            line["dd.trace_id"]
+                .as_str()
+                .is_some_and(|id| id.parse::<u64>().is_ok())
+                && line["dd.span_id"]
+                    .as_str()
+                    .is_some_and(|id| id.parse::<u64>().is_ok())
+                && line["dd.service"] == service
+                && line["dd.env"].is_string()
+                && line["dd.version"].is_string(),
+            "a request log line lacks Datadog's correlation fields or tags: {line}"
+        );
+    }
+    println!(
+        "{} request log lines carry dd.trace_id, dd.span_id and the unified service tags",
+        requests.len()
+    );
+    Ok(())
 }
 
 fn stop(child: &mut Child) -> Result<()> {

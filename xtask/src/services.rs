@@ -1,4 +1,5 @@
 //! Postgres and Redis must be reachable; start them (with this machine's commands) if not.
+//! Postgres extensions a case needs must be installable; install the Debian package if not.
 
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
@@ -64,5 +65,73 @@ pub fn ensure_all() -> Result<()> {
         }
         println!("{} started", service.name);
     }
+    Ok(())
+}
+
+/// Whether the local Postgres can `CREATE EXTENSION name`.
+fn extension_available(name: &str) -> Result<bool> {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+        ])
+        .arg(format!(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = '{name}'"
+        ))
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "cannot ask Postgres for its extensions: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim() == "1")
+}
+
+/// The server's major version (`15` for 15.19), to name Debian's package.
+fn postgres_major() -> Result<String> {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+        ])
+        .arg("SELECT current_setting('server_version_num')::int / 10000")
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// PostGIS is installed in the local Postgres, from Debian's packages if it was not.
+pub fn ensure_postgis() -> Result<()> {
+    if extension_available("postgis")? {
+        println!("PostGIS is available in the local PostgreSQL");
+        return Ok(());
+    }
+    let package = format!("postgresql-{}-postgis-3", postgres_major()?);
+    println!("PostGIS is not installed; installing {package}");
+    let out = Command::new("apt-get")
+        .args(["install", "-y", "-q", &package])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .output();
+    if !extension_available("postgis")? {
+        let detail = match out {
+            Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+            Err(e) => e.to_string(),
+        };
+        bail!(
+            "PostGIS is not available in the local PostgreSQL and `apt-get install -y {package}` did not provide it:\n{}\nInstall it yourself and run the suite again.",
+            detail.trim()
+        );
+    }
+    println!("PostGIS installed");
     Ok(())
 }

@@ -27,12 +27,19 @@ pub fn exec(catalogue: &mut Catalogue, matches: &ArgMatches) -> Result<Success> 
             rule.id,
             format!("{:?}", rule.severity).to_lowercase(),
             rule.title,
-            when.join(" and "),
+            when.join(if rule.severity == crate::rules::Severity::Refuse {
+                " or "
+            } else {
+                " and "
+            }),
             rule.source,
             textwrap(&rule.why)
         );
         if !rule.instead.is_empty() {
             human.push_str(&format!("\ninstead: {}\n", rule.instead.join("  or  ")));
+        }
+        for (value, advice) in &rule.instead_for {
+            human.push_str(&format!("  for {value}: {}\n", advice.join("  or  ")));
         }
         human.push_str(match rule.severity {
             crate::rules::Severity::Deny => {

@@ -70,7 +70,11 @@ pub fn exec(catalogue: &mut Catalogue, _: &ArgMatches) -> Result<Success> {
             "  {:<7} {:<26} {:<36} {}\n",
             format!("{:?}", rule.severity).to_lowercase(),
             rule.id,
-            when.join(" "),
+            when.join(if rule.severity == crate::rules::Severity::Refuse {
+                " or "
+            } else {
+                " and "
+            }),
             rule.title
         ));
     }

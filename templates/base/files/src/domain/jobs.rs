@@ -1,8 +1,9 @@
 //! Background jobs: their payloads and handlers, independent of the queue.
 //!
-//! Every queue implementation calls [`execute`] for each attempt, so job spans
-//! and the `jobs_total` / `job_duration_seconds` metrics are the same whatever
-//! the backend; [`record_failure`] stores jobs that ran out of retries in the
+//! Queues carry an [`Envelope`]: the job and the trace of the request that
+//! queued it. Every queue implementation calls [`execute`] for each attempt, so
+//! job spans (linked to that request's trace) and the `jobs_total` /
+//! `job_duration_seconds` metrics are the same whatever the backend; [`record_failure`] stores jobs that ran out of retries in the
 //! `failed_jobs` table, where operators can query them.
 
 use std::time::Instant;
@@ -12,6 +13,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::db::{Db, repositories};
+use crate::telemetry;
 
 /// A unit of background work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,10 +32,41 @@ impl Job {
     }
 }
 
-/// Runs one attempt of `job` inside a span and records metrics.
-pub async fn execute(db: &Db, job: &Job, attempt: usize) -> anyhow::Result<()> {
+/// A job as a queue stores it: the job and the W3C `traceparent` of the span
+/// that queued it, so the job's span links back to the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    #[serde(flatten)]
+    pub job: Job,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_parent: Option<String>,
+}
+
+impl Envelope {
+    /// Wraps `job` with the current span's trace context.
+    pub fn new(job: Job) -> Self {
+        Self {
+            job,
+            trace_parent: telemetry::trace_parent(),
+        }
+    }
+}
+
+/// Runs one attempt of a queued job inside a span (linked to the trace that
+/// queued it) and records metrics.
+pub async fn execute(db: &Db, envelope: &Envelope, attempt: usize) -> anyhow::Result<()> {
+    let job = &envelope.job;
     let name = job.name();
-    let span = tracing::info_span!("job", job = name, attempt, otel.name = name);
+    let span = tracing::info_span!(
+        "job",
+        job = name,
+        attempt,
+        otel.name = name,
+        otel.kind = "consumer"
+    );
+    if let Some(trace_parent) = &envelope.trace_parent {
+        telemetry::link(&span, trace_parent);
+    }
     let started = Instant::now();
     let result = async {
         let result = handle(db, job).await;
@@ -98,5 +131,24 @@ mod tests {
         let v = serde_json::to_value(Job::ProcessNote { note_id: id }).unwrap();
         assert_eq!(v["type"], "process_note");
         assert_eq!(Job::ProcessNote { note_id: id }.name(), "process_note");
+    }
+
+    #[test]
+    fn an_envelope_carries_the_job_and_its_trace_flat() {
+        let id = Uuid::nil();
+        let parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let envelope = Envelope {
+            job: Job::ProcessNote { note_id: id },
+            trace_parent: Some(parent.to_owned()),
+        };
+        let v = serde_json::to_value(&envelope).unwrap();
+        assert_eq!(v["type"], "process_note");
+        assert_eq!(v["trace_parent"], parent);
+        assert_eq!(serde_json::from_value::<Envelope>(v).unwrap(), envelope);
+
+        let untraced: Envelope =
+            serde_json::from_value(serde_json::json!({"type": "process_note", "note_id": id}))
+                .unwrap();
+        assert_eq!(untraced.trace_parent, None);
     }
 }

@@ -2,7 +2,7 @@
 //! no metrics endpoint (`router()` is empty; `metrics` macros are no-ops).
 //!
 //! Same public surface as the Prometheus/OTLP implementation:
-//! `Settings`, `init`, `Guard`, `router`, `instrument`.
+//! `Settings`, `init`, `Guard`, `router`, `instrument`, `trace_parent`, `link`.
 
 use anyhow::Context as _;
 use axum::Router;
@@ -94,3 +94,11 @@ pub fn instrument<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router
             ),
     )
 }
+
+/// No traces, so nothing to carry across a queue.
+pub fn trace_parent() -> Option<String> {
+    None
+}
+
+/// No traces, so nothing to link.
+pub fn link(_span: &Span, _trace_parent: &str) {}

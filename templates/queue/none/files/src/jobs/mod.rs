@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::config::env::ConfigError;
 use crate::db::Db;
-use crate::domain::jobs::{self as job_handlers, Job};
+use crate::domain::jobs::{self as job_handlers, Envelope, Job};
 
 /// Queue settings (nothing to configure: `from_env` reads no variables).
 #[derive(Debug, Clone)]
@@ -89,14 +89,15 @@ impl Jobs {
         let guard = InFlightGuard(self.in_flight.clone());
         let db = self.db.clone();
         let settings = self.settings.clone();
+        let envelope = Envelope::new(job);
         tokio::spawn(async move {
             let _guard = guard;
             let mut delay = settings.retry_backoff;
             for attempt in 1..=settings.max_retries + 1 {
-                match job_handlers::execute(&db, &job, attempt).await {
+                match job_handlers::execute(&db, &envelope, attempt).await {
                     Ok(()) => return,
                     Err(e) if attempt > settings.max_retries => {
-                        job_handlers::record_failure(&db, &job, &e, attempt).await;
+                        job_handlers::record_failure(&db, &envelope.job, &e, attempt).await;
                     }
                     Err(_) => {
                         tokio::time::sleep(delay).await;

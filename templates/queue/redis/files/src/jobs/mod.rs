@@ -1,6 +1,6 @@
 //! Background jobs on Redis with apalis.
 //!
-//! * Queue: `RedisStorage<Job>` under the `{JOBS_NAMESPACE}:jobs` keys.
+//! * Queue: `RedisStorage<Envelope>` under the `{JOBS_NAMESPACE}:jobs` keys.
 //! * Retries: in-process, exponential backoff (`JOB_MAX_RETRIES`,
 //!   `JOB_RETRY_BACKOFF_MS`).
 //! * A job that keeps failing is recorded in the Postgres `failed_jobs` table
@@ -24,7 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::env::{self, ConfigError};
 use crate::db::Db;
-use crate::domain::jobs::{self as job_handlers, Job};
+use crate::domain::jobs::{self as job_handlers, Envelope, Job};
 
 /// Queue settings.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ impl Settings {
 /// Handle for enqueueing jobs (cheap to clone).
 #[derive(Clone)]
 pub struct Jobs {
-    storage: RedisStorage<Job>,
+    storage: RedisStorage<Envelope>,
     conn: ConnectionManager,
     db: Db,
     settings: Arc<Settings>,
@@ -119,7 +119,7 @@ impl Jobs {
     pub async fn enqueue(&self, job: Job) -> anyhow::Result<()> {
         let mut storage = self.storage.clone();
         storage
-            .push(job)
+            .push(Envelope::new(job))
             .await
             .map_err(|e| anyhow::anyhow!("enqueueing job: {e}"))
     }
@@ -148,17 +148,17 @@ impl Jobs {
 struct MaxRetries(usize);
 
 async fn run_job(
-    job: Job,
+    envelope: Envelope,
     attempt: Attempt,
     db: Data<Db>,
     max_retries: Data<MaxRetries>,
 ) -> Result<(), BoxDynError> {
     let attempt = attempt.current();
     let MaxRetries(max_retries) = *max_retries;
-    match job_handlers::execute(&db, &job, attempt).await {
+    match job_handlers::execute(&db, &envelope, attempt).await {
         Ok(()) => Ok(()),
         Err(e) if attempt > max_retries => {
-            job_handlers::record_failure(&db, &job, &e, attempt).await;
+            job_handlers::record_failure(&db, &envelope.job, &e, attempt).await;
             Err(Box::new(AbortError::new(e.into_boxed_dyn_error())))
         }
         Err(e) => Err(e.into_boxed_dyn_error()),

@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::db::entities::notes;
 use crate::domain::notes::Note;
 
-fn to_domain(m: notes::Model) -> Note {
+pub(super) fn to_domain(m: notes::Model) -> Note {
     Note {
         id: m.id,
         user_id: m.user_id,
