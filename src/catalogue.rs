@@ -139,6 +139,13 @@ impl Catalogue {
         })
     }
 
+    /// Every fragment: the base, each axis option and each shared part.
+    pub fn fragments(&self) -> impl Iterator<Item = &Fragment> {
+        std::iter::once(&self.base)
+            .chain(self.axes.iter().flat_map(|a| a.options.iter()))
+            .chain(self.shared.values())
+    }
+
     pub fn axis(&self, name: &str) -> Option<&Axis> {
         self.axes.iter().find(|a| a.name == name)
     }

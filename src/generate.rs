@@ -288,7 +288,13 @@ fn sections(
     fragments: &[&Fragment],
     context: &liquid::Object,
 ) -> Result<BTreeMap<String, String>> {
-    let mut sections: BTreeMap<String, String> = BTreeMap::new();
+    // Every slot some fragment of the catalogue fills exists, empty when no chosen fragment
+    // fills it, so a template can place a slot that only some choices use.
+    let mut sections: BTreeMap<String, String> = catalogue
+        .fragments()
+        .flat_map(|f| f.manifest.sections.keys())
+        .map(|slot| (slot.clone(), String::new()))
+        .collect();
     for fragment in fragments {
         for (slot, file) in &fragment.manifest.sections {
             let path = format!("{}/{file}", fragment.id);

@@ -13,14 +13,87 @@ use scaffold::template_tree::TemplateTree;
 /// Above this many combinations the test would be slow; switch to a covering set then.
 const MAX_COMBINATIONS: usize = 3000;
 
-/// Every combination, guarded: above the limit, render a covering set instead.
+/// Every combination, guarded: above the limit, a pairwise covering set instead (every
+/// value of every axis meets every value of every other axis in at least one request).
 fn all_requests(catalogue: &Catalogue) -> Vec<Request> {
     let requests = resolve::every_combination(catalogue);
-    assert!(
-        requests.len() <= MAX_COMBINATIONS,
-        "the catalogue has more than {MAX_COMBINATIONS} combinations: render a pairwise covering set here instead"
-    );
-    requests
+    if requests.len() <= MAX_COMBINATIONS {
+        return requests;
+    }
+    pairwise(&requests)
+}
+
+/// A greedy all-pairs covering set of `requests` (each axis's value, a list for a
+/// multi-value axis, counts as one value). Deterministic: the same catalogue always
+/// gives the same set.
+fn pairwise(requests: &[Request]) -> Vec<Request> {
+    use std::collections::BTreeSet;
+    let axes: Vec<String> = requests[0].flags.keys().cloned().collect();
+    let values: Vec<Vec<Vec<String>>> = axes
+        .iter()
+        .map(|axis| {
+            let mut seen: Vec<Vec<String>> = Vec::new();
+            for request in requests {
+                let value = &request.flags[axis];
+                if !seen.contains(value) {
+                    seen.push(value.clone());
+                }
+            }
+            seen
+        })
+        .collect();
+    let n = axes.len();
+    let mut uncovered: BTreeSet<(usize, usize, usize, usize)> = BTreeSet::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            for a in 0..values[i].len() {
+                for b in 0..values[j].len() {
+                    uncovered.insert((i, a, j, b));
+                }
+            }
+        }
+    }
+    let pair = |i: usize, a: usize, j: usize, b: usize| {
+        if i < j { (i, a, j, b) } else { (j, b, i, a) }
+    };
+    let mut chosen = Vec::new();
+    while let Some(&(i, a, j, b)) = uncovered.iter().next() {
+        let mut pick: Vec<Option<usize>> = vec![None; n];
+        pick[i] = Some(a);
+        pick[j] = Some(b);
+        for k in 0..n {
+            if pick[k].is_some() {
+                continue;
+            }
+            let gain = |v: usize| {
+                (0..n)
+                    .filter_map(|m| pick[m].map(|w| pair(k, v, m, w)))
+                    .filter(|p| uncovered.contains(p))
+                    .count()
+            };
+            let best = (0..values[k].len())
+                .max_by_key(|&v| (gain(v), std::cmp::Reverse(v)))
+                .unwrap_or(0);
+            pick[k] = Some(best);
+        }
+        let pick: Vec<usize> = pick.into_iter().map(Option::unwrap).collect();
+        for x in 0..n {
+            for y in x + 1..n {
+                uncovered.remove(&(x, pick[x], y, pick[y]));
+            }
+        }
+        let flags = axes
+            .iter()
+            .enumerate()
+            .map(|(k, axis)| (axis.clone(), values[k][pick[k]].clone()))
+            .collect();
+        chosen.push(Request {
+            flags,
+            allow: requests[0].allow.clone(),
+            preset: None,
+        });
+    }
+    chosen
 }
 
 fn check_output(output: &Output, label: &str) {
@@ -125,7 +198,15 @@ fn every_built_in_combination_renders_clean() {
             }
         })
         .product();
-    assert_eq!(render_all(&catalogue), expected);
+    let rendered = render_all(&catalogue);
+    if expected <= MAX_COMBINATIONS {
+        assert_eq!(rendered, expected);
+    } else {
+        assert!(
+            rendered > 0 && rendered < expected,
+            "{rendered} of {expected}"
+        );
+    }
 }
 
 #[test]

@@ -1,13 +1,17 @@
 //! `cargo xtask e2e`: for each covered combination, generate the service with scaffold,
 //! check it builds clean (fmt, clippy -D warnings), run its own tests against the real
-//! Postgres and Redis, then start it with `all` and drive the sample flow over HTTP,
-//! checking metrics and spans, and a clean exit on SIGTERM.
+//! Postgres and brokers, then start it with `all` and drive the sample flow over HTTP,
+//! checking metrics and spans, and a clean exit on SIGTERM. Where jobs go through a
+//! queue, a worker is then killed (SIGKILL) while it holds a job, and a new worker must
+//! complete that job.
 //!
 //! `cargo xtask e2e --case NAME` runs one case; `--keep` keeps the generated repos in
 //! target/e2e/ for a look.
 
 mod cases;
+mod crash;
 mod flow;
+mod issuer;
 mod measure;
 mod otlp;
 mod run;
@@ -32,7 +36,7 @@ fn real_main() -> Result<()> {
         Some("services") => services::ensure_all(),
         Some("measure") => measure::default_repo(),
         _ => bail!(
-            "usage: cargo xtask e2e [--case NAME] [--keep]\n       cargo xtask services   (start Postgres and Redis if they are not running)\n       cargo xtask measure    (the default repo: clean build time, crates, start-up, idle RSS)"
+            "usage: cargo xtask e2e [--case NAME] [--keep]\n       cargo xtask services   (start Postgres, Redis, RabbitMQ and NATS if they are not running)\n       cargo xtask measure    (the default repo: clean build time, crates, start-up, idle RSS)"
         ),
     }
 }
@@ -82,6 +86,7 @@ fn e2e(args: &[String]) -> Result<()> {
     for case in &cases {
         let t = Instant::now();
         println!("\n=== case {}: {}", case.name, case.describe());
+        services::ensure_free_disk(&root)?;
         run::case(case, &work, &target).with_context(|| format!("case `{}`", case.name))?;
         timings.push((case.name, t.elapsed()));
     }

@@ -13,20 +13,24 @@ use scaffold::resolve::{NoPrompts, Request};
 use scaffold::write::Git;
 
 use crate::cases::{Case, Telemetry};
-use crate::{flow, otlp};
+use crate::flow::Caller;
+use crate::{crash, flow, otlp};
 
 const DATABASE_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
-const REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// The machine's brokers, as the generated services and their tests read them.
+const SERVICE_URLS: &[(&str, &str)] = &[
+    ("REDIS_URL", "redis://127.0.0.1:6379"),
+    ("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f"),
+    ("NATS_URL", "nats://127.0.0.1:4222"),
+];
 
 pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
     let name = format!("e2e-{}", case.name);
     let repo = work.join(&name);
     generate(case, &repo)?;
 
-    let test_env = [
-        ("DATABASE_URL", format!("{DATABASE_SERVER}/postgres")),
-        ("REDIS_URL", REDIS_URL.to_string()),
-    ];
+    let mut test_env = vec![("DATABASE_URL", format!("{DATABASE_SERVER}/postgres"))];
+    test_env.extend(SERVICE_URLS.iter().map(|(k, v)| (*k, v.to_string())));
     cargo(&repo, target, &["fmt", "--all", "--", "--check"], &[])?;
     cargo(
         &repo,
@@ -94,6 +98,11 @@ fn cargo(repo: &Path, target: &Path, args: &[&str], env: &[(&str, String)]) -> R
         .args(args)
         .current_dir(repo)
         .env("CARGO_TARGET_DIR", target)
+        // Several cases share one target folder on a 2-core CI machine: no incremental
+        // caches and line tables only keep it to a fraction of the disk and link time.
+        .env("CARGO_INCREMENTAL", "0")
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
+        .env("CARGO_PROFILE_TEST_DEBUG", "line-tables-only")
         .env_remove("RUSTFLAGS")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .status()
@@ -143,57 +152,150 @@ pub fn free_port() -> Result<u16> {
 }
 
 /// Starts `<binary> all` with the repo's own `.env`, the machine's services, a free port and
-/// a local OTLP receiver; drives the flow; stops it with SIGTERM.
+/// a local OTLP receiver; drives the flow; stops it with SIGTERM. Then, when jobs go
+/// through a queue, kills a worker mid-job and checks the job is not lost.
 fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Result<()> {
-    let port = free_port()?;
     let receiver = otlp::Receiver::start()?;
     let mut env = dot_env(&repo.join(".env"))?;
-    env.insert("PORT".into(), port.to_string());
-    env.insert("DATABASE_URL".into(), fresh_database(db_name)?);
-    env.insert("REDIS_URL".into(), REDIS_URL.into());
+    env.extend(
+        SERVICE_URLS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     env.insert("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint());
     env.insert("RUST_LOG".into(), "info".into());
     env.insert("OTEL_METRIC_EXPORT_INTERVAL".into(), "1000".into());
+    let caller = Caller::for_case(case)?;
+    env.extend(
+        caller
+            .service_env()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
+    let mut service_env = env.clone();
+    service_env.insert("PORT".into(), free_port()?.to_string());
+    service_env.insert("DATABASE_URL".into(), fresh_database(db_name)?);
 
-    let log = repo.join("service.log");
     let started = Instant::now();
-    let mut child = Command::new(binary)
-        .arg("all")
-        .current_dir(repo)
-        .envs(&env)
-        .stdout(Stdio::from(std::fs::File::create(&log)?))
-        .stderr(Stdio::from(std::fs::File::create(
-            repo.join("service.err.log"),
-        )?))
-        .spawn()
-        .with_context(|| format!("cannot start {}", binary.display()))?;
-    let base = format!("http://127.0.0.1:{port}");
-    let outcome = flow::wait_ready(&base, &mut child)
+    let mut service = Process::start(binary, "all", repo, &service_env, "service")?;
+    let base = format!("http://127.0.0.1:{}", service_env["PORT"]);
+    let outcome = flow::wait_ready(&base, service.child())
         .and_then(|ready_after| {
             println!(
                 "ready after {:.0?} (process start to /ready = 200)",
                 ready_after.min(started.elapsed())
             );
-            flow::sample(&base, case)
+            flow::sample(&base, case, &caller)
         })
-        .and_then(|()| stop(&mut child))
+        .and_then(|()| service.stop())
         .and_then(|()| {
             if case.telemetry.exports_traces() {
                 receiver.expect_spans()?;
             }
             if case.telemetry == Telemetry::Datadog {
                 receiver.expect_metrics()?;
-                expect_datadog_log_lines(&log, env.get("DD_SERVICE").map_or("", String::as_str))?;
+                expect_datadog_log_lines(
+                    &service.log(),
+                    env.get("DD_SERVICE").map_or("", String::as_str),
+                )?;
             }
             Ok(())
         });
     if outcome.is_err() {
-        let _ = child.kill();
-        let _ = child.wait();
-        eprintln!("--- service logs ({}):\n{}", log.display(), tail(&log));
-        eprintln!("--- stderr:\n{}", tail(&repo.join("service.err.log")));
+        print_logs(repo, "service");
     }
-    outcome
+    outcome?;
+    if case.queued {
+        crash::worker_killed_mid_job(repo, binary, db_name, env, &caller)?;
+    }
+    Ok(())
+}
+
+/// One of the service's processes (`all`, `serve`, `worker`), logging to `<name>.log`.
+pub struct Process {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Process {
+    pub fn start(
+        binary: &Path,
+        command: &str,
+        repo: &Path,
+        env: &BTreeMap<String, String>,
+        name: &str,
+    ) -> Result<Self> {
+        let log = repo.join(format!("{name}.log"));
+        let child = Command::new(binary)
+            .arg(command)
+            .current_dir(repo)
+            .envs(env)
+            .stdout(Stdio::from(std::fs::File::create(&log)?))
+            .stderr(Stdio::from(std::fs::File::create(
+                repo.join(format!("{name}.err.log")),
+            )?))
+            .spawn()
+            .with_context(|| format!("cannot start {} {command}", binary.display()))?;
+        Ok(Self { child, log })
+    }
+
+    pub fn child(&mut self) -> &mut Child {
+        &mut self.child
+    }
+
+    pub fn log(&self) -> PathBuf {
+        self.log.clone()
+    }
+
+    /// SIGTERM; the process must exit cleanly (0) within 20 s.
+    pub fn stop(&mut self) -> Result<()> {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status()?;
+        ensure!(status.success(), "kill -TERM {pid} failed");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                ensure!(
+                    status.success(),
+                    "the service exited with {status} after SIGTERM; expected a clean exit (0)"
+                );
+                println!("SIGTERM: clean exit");
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the service did not exit within 20 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill(&mut self) -> Result<()> {
+        self.child.kill().context("SIGKILL")?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The last lines a process logged, for a failure report.
+pub fn print_logs(repo: &Path, name: &str) {
+    let log = repo.join(format!("{name}.log"));
+    if log.exists() {
+        eprintln!("--- {name} logs ({}):\n{}", log.display(), tail(&log));
+        eprintln!(
+            "--- {name} stderr:\n{}",
+            tail(&repo.join(format!("{name}.err.log")))
+        );
+    }
 }
 
 /// Every request log line is JSON carrying Datadog's correlation fields and service tag.
@@ -228,27 +330,6 @@ fn expect_datadog_log_lines(log: &Path, service: &str) -> Result<()> {
         requests.len()
     );
     Ok(())
-}
-
-fn stop(child: &mut Child) -> Result<()> {
-    let pid = child.id().to_string();
-    let status = Command::new("kill").args(["-TERM", &pid]).status()?;
-    ensure!(status.success(), "kill -TERM {pid} failed");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            ensure!(
-                status.success(),
-                "the service exited with {status} after SIGTERM; expected a clean exit (0)"
-            );
-            println!("SIGTERM: clean exit");
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("the service did not exit within 20 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 pub fn dot_env(path: &PathBuf) -> Result<BTreeMap<String, String>> {

@@ -1,4 +1,4 @@
-//! Postgres and Redis must be reachable; start them (with this machine's commands) if not.
+//! Postgres, Redis, RabbitMQ and NATS must be reachable; start them (with this machine's commands) if not.
 //! Postgres extensions a case needs must be installable; install the Debian package if not.
 
 use std::net::{SocketAddr, TcpStream};
@@ -24,6 +24,16 @@ const SERVICES: &[Service] = &[
         port: 6379,
         start: "redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log",
     },
+    Service {
+        name: "RabbitMQ",
+        port: 5672,
+        start: "rabbitmq-server -detached",
+    },
+    Service {
+        name: "NATS (JetStream)",
+        port: 4222,
+        start: "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log",
+    },
 ];
 
 fn reachable(port: u16) -> bool {
@@ -42,7 +52,7 @@ pub fn ensure_all() -> Result<()> {
             service.name, service.start
         );
         let out = Command::new("sh").arg("-c").arg(service.start).output();
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline && !reachable(service.port) {
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -133,5 +143,32 @@ pub fn ensure_postgis() -> Result<()> {
         );
     }
     println!("PostGIS installed");
+    Ok(())
+}
+
+/// Space a case may need: its build under the shared target folder, its generated repo and
+/// two databases. Running out mid-case shows up as odd failures (Postgres cannot even write
+/// its relation cache), so check first and say so plainly.
+const MIN_FREE_DISK_GIB: u64 = 6;
+
+pub fn ensure_free_disk(path: &std::path::Path) -> Result<()> {
+    let out = Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(path)
+        .output()?;
+    let free: u64 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(u64::MAX);
+    let gib = free / (1 << 30);
+    if gib < MIN_FREE_DISK_GIB {
+        bail!(
+            "only {gib} GiB free on the disk holding {}; a case needs about {MIN_FREE_DISK_GIB} GiB. \
+             Free space (old target folders, `cargo clean`) and run the suite again.",
+            path.display()
+        );
+    }
+    println!("{gib} GiB free on disk");
     Ok(())
 }

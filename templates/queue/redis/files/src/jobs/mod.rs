@@ -6,6 +6,9 @@
 //! * A job that keeps failing is recorded in the Postgres `failed_jobs` table
 //!   (via `domain::jobs::record_failure`) and aborted, which puts its id in
 //!   apalis' dead set `{JOBS_NAMESPACE}:jobs:dead` in Redis.
+//! * Workers send heartbeats; the jobs held by a worker that stops beating (it
+//!   crashed or was killed) go back on the queue once it has missed three, so
+//!   no job is lost.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,6 +43,9 @@ pub struct Settings {
     pub concurrency: usize,
     /// How often an idle worker polls Redis for new jobs.
     pub poll_interval: Duration,
+    /// How often a worker reports it is alive; the jobs of a worker silent for
+    /// three intervals go back on the queue for another worker.
+    pub heartbeat_interval: Duration,
 }
 
 const TEST_DEFAULT_URL: &str = "redis://127.0.0.1:6379";
@@ -61,6 +67,11 @@ impl Settings {
                 "a whole number of milliseconds",
                 500,
             )?),
+            heartbeat_interval: Duration::from_millis(env::parse_or(
+                "JOB_HEARTBEAT_INTERVAL_MS",
+                "a whole number of milliseconds",
+                10_000,
+            )?),
         })
     }
 
@@ -75,6 +86,7 @@ impl Settings {
             retry_backoff: Duration::from_millis(20),
             concurrency: 4,
             poll_interval: Duration::from_millis(50),
+            heartbeat_interval: Duration::from_secs(1),
         })
     }
 
@@ -105,7 +117,10 @@ impl Jobs {
         let conn = apalis_redis::connect(settings.redis_url.expose_secret())
             .await
             .context("connecting to Redis (REDIS_URL)")?;
-        let config = apalis_redis::Config::default().queue(settings.queue_name());
+        let config = apalis_redis::Config::default()
+            .queue(settings.queue_name())
+            .heartbeat_interval(settings.heartbeat_interval)
+            .missed_heartbeats(3);
         let storage = RedisStorage::new(conn.clone()).with_config(config);
         Ok(Self {
             storage,
