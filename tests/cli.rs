@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/templates");
@@ -734,4 +735,38 @@ fn pg_extensions_come_from_a_comma_list_or_a_preset_and_are_recorded() {
         .code(2)
         .stderr(contains("pg_trgm"));
     assert!(!sb.path().join("typo").exists());
+}
+
+#[test]
+fn a_broker_before_product_market_fit_is_warned_not_blocked() {
+    let sb = Sandbox::new();
+    for queue in ["rabbitmq", "nats"] {
+        real_templates(&sb)
+            .args(["new", "shop", "--queue", queue, "--dry-run"])
+            .assert()
+            .success()
+            .stdout(contains("warning[broker-before-pmf]"))
+            .stdout(contains("--queue postgres"));
+        real_templates(&sb)
+            .args(["new", "shop", "--queue", queue, "--stage", "post-pmf"])
+            .args(["--dry-run"])
+            .assert()
+            .success()
+            .stdout(contains("broker-before-pmf").not());
+    }
+    sb.assert_untouched();
+}
+
+#[test]
+fn home_grown_auth_is_refused_naming_the_providers() {
+    let sb = Sandbox::new();
+    real_templates(&sb)
+        .args(["new", "shop", "--auth", "custom"])
+        .assert()
+        .code(3)
+        .stderr(contains("error[roll-your-own-auth]"))
+        .stderr(contains("--auth oidc"))
+        .stderr(contains("--auth auth0"))
+        .stderr(contains("--auth clerk"));
+    sb.assert_untouched();
 }
