@@ -13,20 +13,24 @@ use scaffold::template_tree::TemplateTree;
 /// Above this many combinations the test would be slow; switch to a covering set then.
 const MAX_COMBINATIONS: usize = 3000;
 
-/// Every combination, guarded: above the limit, a pairwise covering set instead (every
-/// value of every axis meets every value of every other axis in at least one request).
+/// Every combination, guarded: above the limit, a covering set instead, in which every
+/// combination of values from any [`COVERING_STRENGTH`] axes appears at least once.
 fn all_requests(catalogue: &Catalogue) -> Vec<Request> {
     let requests = resolve::every_combination(catalogue);
     if requests.len() <= MAX_COMBINATIONS {
         return requests;
     }
-    pairwise(&requests)
+    covering(&requests, COVERING_STRENGTH)
 }
 
-/// A greedy all-pairs covering set of `requests` (each axis's value, a list for a
-/// multi-value axis, counts as one value). Deterministic: the same catalogue always
-/// gives the same set.
-fn pairwise(requests: &[Request]) -> Vec<Request> {
+/// Three-way: a template's conditions rarely join more than three axes (the API style
+/// with the auth choice and an extension, say).
+const COVERING_STRENGTH: usize = 3;
+
+/// A greedy `strength`-wise covering set of `requests` (each axis's value, a list for a
+/// multi-value axis, counts as one value). Deterministic: the same catalogue always gives
+/// the same set.
+fn covering(requests: &[Request], strength: usize) -> Vec<Request> {
     use std::collections::BTreeSet;
     let axes: Vec<String> = requests[0].flags.keys().cloned().collect();
     let values: Vec<Vec<Vec<String>>> = axes
@@ -42,50 +46,71 @@ fn pairwise(requests: &[Request]) -> Vec<Request> {
             seen
         })
         .collect();
-    let n = axes.len();
-    let mut uncovered: BTreeSet<(usize, usize, usize, usize)> = BTreeSet::new();
-    for i in 0..n {
-        for j in i + 1..n {
-            for a in 0..values[i].len() {
-                for b in 0..values[j].len() {
-                    uncovered.insert((i, a, j, b));
-                }
-            }
+    // Axes with one value are in every request; only the others need covering.
+    let varied: Vec<usize> = (0..axes.len()).filter(|&i| values[i].len() > 1).collect();
+    let strength = strength.min(varied.len());
+    let groups = subsets(&varied, strength);
+
+    // A tuple: (axis, value index) pairs, axes ascending.
+    let mut uncovered: BTreeSet<Vec<(usize, usize)>> = BTreeSet::new();
+    for group in &groups {
+        let mut tuples: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
+        for &axis in group {
+            tuples = tuples
+                .into_iter()
+                .flat_map(|t| {
+                    (0..values[axis].len()).map(move |v| {
+                        let mut t = t.clone();
+                        t.push((axis, v));
+                        t
+                    })
+                })
+                .collect();
         }
+        uncovered.extend(tuples);
     }
-    let pair = |i: usize, a: usize, j: usize, b: usize| {
-        if i < j { (i, a, j, b) } else { (j, b, i, a) }
+    let covered_by = |pick: &[Option<usize>]| -> Vec<Vec<(usize, usize)>> {
+        groups
+            .iter()
+            .filter_map(|group| {
+                group
+                    .iter()
+                    .map(|&axis| pick[axis].map(|v| (axis, v)))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .collect()
     };
+
     let mut chosen = Vec::new();
-    while let Some(&(i, a, j, b)) = uncovered.iter().next() {
-        let mut pick: Vec<Option<usize>> = vec![None; n];
-        pick[i] = Some(a);
-        pick[j] = Some(b);
-        for k in 0..n {
-            if pick[k].is_some() {
+    while let Some(seed) = uncovered.iter().next().cloned() {
+        let mut pick: Vec<Option<usize>> = vec![None; axes.len()];
+        for &(axis, v) in &seed {
+            pick[axis] = Some(v);
+        }
+        for axis in 0..axes.len() {
+            if pick[axis].is_some() {
                 continue;
             }
             let gain = |v: usize| {
-                (0..n)
-                    .filter_map(|m| pick[m].map(|w| pair(k, v, m, w)))
-                    .filter(|p| uncovered.contains(p))
+                let mut trial = pick.clone();
+                trial[axis] = Some(v);
+                covered_by(&trial)
+                    .iter()
+                    .filter(|t| t.iter().any(|&(a, _)| a == axis) && uncovered.contains(*t))
                     .count()
             };
-            let best = (0..values[k].len())
+            let best = (0..values[axis].len())
                 .max_by_key(|&v| (gain(v), std::cmp::Reverse(v)))
                 .unwrap_or(0);
-            pick[k] = Some(best);
+            pick[axis] = Some(best);
         }
-        let pick: Vec<usize> = pick.into_iter().map(Option::unwrap).collect();
-        for x in 0..n {
-            for y in x + 1..n {
-                uncovered.remove(&(x, pick[x], y, pick[y]));
-            }
+        for tuple in covered_by(&pick) {
+            uncovered.remove(&tuple);
         }
         let flags = axes
             .iter()
             .enumerate()
-            .map(|(k, axis)| (axis.clone(), values[k][pick[k]].clone()))
+            .map(|(k, axis)| (axis.clone(), values[k][pick[k].unwrap_or(0)].clone()))
             .collect();
         chosen.push(Request {
             flags,
@@ -94,6 +119,21 @@ fn pairwise(requests: &[Request]) -> Vec<Request> {
         });
     }
     chosen
+}
+
+/// Every `size`-element subset of `items`, in order.
+fn subsets(items: &[usize], size: usize) -> Vec<Vec<usize>> {
+    if size == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for (i, &first) in items.iter().enumerate() {
+        for mut rest in subsets(&items[i + 1..], size - 1) {
+            rest.insert(0, first);
+            out.push(rest);
+        }
+    }
+    out
 }
 
 fn check_output(output: &Output, label: &str) {
@@ -239,4 +279,48 @@ fn the_checks_catch_leftover_liquid_and_bad_files() {
     let catalogue = Catalogue::load(tree).unwrap();
     let result = std::panic::catch_unwind(|| render_all(&catalogue));
     assert!(result.is_err(), "leftover Liquid must fail the check");
+}
+
+#[test]
+fn the_covering_set_meets_every_three_values_and_is_smaller_than_the_product() {
+    use std::collections::BTreeMap;
+    let sizes = [("a", 3), ("b", 2), ("c", 4), ("d", 1), ("e", 3)];
+    let mut requests = vec![BTreeMap::new()];
+    for (axis, n) in sizes {
+        requests = requests
+            .into_iter()
+            .flat_map(|r: BTreeMap<String, Vec<String>>| {
+                (0..n).map(move |v| {
+                    let mut r = r.clone();
+                    r.insert(axis.to_string(), vec![v.to_string()]);
+                    r
+                })
+            })
+            .collect();
+    }
+    let requests: Vec<Request> = requests
+        .into_iter()
+        .map(|flags| Request {
+            flags,
+            allow: Vec::new(),
+            preset: None,
+        })
+        .collect();
+    let chosen = covering(&requests, 3);
+    assert!(chosen.len() < requests.len(), "{} rows", chosen.len());
+    let varied = ["a", "b", "c", "e"];
+    for group in subsets(&[0, 1, 2, 3], 3) {
+        let axes: Vec<&str> = group.iter().map(|&i| varied[i]).collect();
+        for wanted in requests
+            .iter()
+            .map(|r| axes.iter().map(|a| r.flags[*a].clone()).collect::<Vec<_>>())
+        {
+            assert!(
+                chosen
+                    .iter()
+                    .any(|c| axes.iter().zip(&wanted).all(|(a, v)| &c.flags[*a] == v)),
+                "{axes:?} = {wanted:?} is in no chosen request"
+            );
+        }
+    }
 }
