@@ -342,6 +342,30 @@ impl Jobs {
     }
 }
 
+/// Deletes the streams of a queue made by [`Settings::for_tests`], so test runs do
+/// not pile them up on the server. Refuses any namespace that does not start with
+/// `test-`.
+pub async fn drop_test_queue(settings: &Settings) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.namespace.starts_with("test-"),
+        "refusing to delete the streams of `{}`: not a test queue",
+        settings.namespace
+    );
+    let client = async_nats::connect(settings.nats_url.expose_secret())
+        .await
+        .context("connecting to NATS (NATS_URL)")?;
+    let jetstream = jetstream::new(client);
+    for stream in [settings.stream_name(), settings.dead_letter_stream_name()] {
+        if jetstream.get_stream(&stream).await.is_ok() {
+            jetstream
+                .delete_stream(&stream)
+                .await
+                .with_context(|| format!("deleting the test stream {stream}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs the worker until `shutdown` completes, then lets in-flight jobs finish.
 ///
 /// The worker asks JetStream for as many jobs as it has free slots

@@ -114,6 +114,11 @@ impl Jobs {
     }
 }
 
+/// Nothing to drop: jobs run in-process, no queue outlives a test.
+pub async fn drop_test_queue(_settings: &Settings) -> anyhow::Result<()> {
+    Ok(())
+}
+
 /// Nothing to poll: waits for `shutdown`, then for jobs still running in this process.
 pub async fn run_worker(
     jobs: Jobs,

@@ -160,6 +160,11 @@ async fn run_job(
     }
 }
 
+/// Nothing to drop: a test's queue lives in its own database, dropped with it.
+pub async fn drop_test_queue(_settings: &Settings) -> anyhow::Result<()> {
+    Ok(())
+}
+
 /// Runs the worker until `shutdown` completes, then lets in-flight jobs finish.
 pub async fn run_worker(
     jobs: Jobs,

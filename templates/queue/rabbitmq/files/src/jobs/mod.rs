@@ -587,6 +587,12 @@ async fn drain(running: &mut JoinSet<()>) {
     }
 }
 
+/// Nothing to drop: [`Settings::for_tests`] queues delete themselves once unused
+/// (`x-expires`).
+pub async fn drop_test_queue(_settings: &Settings) -> anyhow::Result<()> {
+    Ok(())
+}
+
 /// Runs the worker until `shutdown` completes, then lets in-flight jobs finish.
 /// A lost connection is re-established, after a pause that grows to 30 s.
 pub async fn run_worker(

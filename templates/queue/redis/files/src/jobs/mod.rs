@@ -159,6 +159,43 @@ impl Jobs {
     }
 }
 
+/// Deletes the Redis keys of a queue made by [`Settings::for_tests`], so test runs do
+/// not pile them up. Refuses any namespace that does not start with `test-`.
+pub async fn drop_test_queue(settings: &Settings) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.namespace.starts_with("test-"),
+        "refusing to delete the keys of `{}`: not a test queue",
+        settings.namespace
+    );
+    let mut conn = apalis_redis::connect(settings.redis_url.expose_secret())
+        .await
+        .context("connecting to Redis (REDIS_URL)")?;
+    let pattern = format!("{}:*", settings.namespace);
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(500)
+            .query_async(&mut conn)
+            .await
+            .context("listing the test queue's keys")?;
+        if !keys.is_empty() {
+            let _: u64 = redis::cmd("DEL")
+                .arg(&keys)
+                .query_async(&mut conn)
+                .await
+                .context("deleting the test queue's keys")?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
+}
+
 #[derive(Clone, Copy)]
 struct MaxRetries(usize);
 
