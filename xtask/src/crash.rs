@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::flow::{self, Caller};
+use crate::psql;
 use crate::run::{self, Process};
 
 /// How long a new worker may take to get a dead worker's job: the slowest queue here
@@ -60,7 +61,7 @@ pub fn worker_killed_mid_job(
         let mut doomed = Process::start(binary, "worker", repo, &env, "crash-worker-1")?;
         let backend = blocked_update(&db_name, doomed.child())?;
         doomed.kill()?;
-        query(&db_name, &format!("SELECT pg_terminate_backend({backend})"))?;
+        psql::query(&db_name, &format!("SELECT pg_terminate_backend({backend})"))?;
         lock.release()?;
         ensure!(
             !flow::note_processed(&base, access, &id)?,
@@ -118,7 +119,7 @@ impl RowLock {
         )?;
         stdin.flush()?;
         let deadline = Instant::now() + Duration::from_secs(10);
-        while query(
+        while psql::query(
             db_name,
             "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
              WHERE c.relname = 'notes' AND l.mode = 'RowShareLock' AND l.granted",
@@ -161,7 +162,7 @@ impl Drop for RowLock {
 fn blocked_update(db_name: &str, worker: &mut Child) -> Result<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pid = query(
+        let pid = psql::query(
             db_name,
             "SELECT coalesce(max(pid), 0) FROM pg_stat_activity \
              WHERE datname = current_database() AND wait_event_type = 'Lock' \
@@ -178,18 +179,4 @@ fn blocked_update(db_name: &str, worker: &mut Child) -> Result<String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn query(db_name: &str, sql: &str) -> Result<String> {
-    let out = Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", db_name])
-        .args(["-v", "ON_ERROR_STOP=1", "-tA", "-c", sql])
-        .output()
-        .context("cannot run psql (install postgresql-client)")?;
-    ensure!(
-        out.status.success(),
-        "psql `{sql}` failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }

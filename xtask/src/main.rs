@@ -14,6 +14,7 @@ mod flow;
 mod issuer;
 mod measure;
 mod otlp;
+mod psql;
 mod run;
 mod services;
 

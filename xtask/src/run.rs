@@ -14,7 +14,7 @@ use scaffold::write::Git;
 
 use crate::cases::{Case, Telemetry};
 use crate::flow::Caller;
-use crate::{crash, flow, otlp};
+use crate::{crash, flow, otlp, psql};
 
 const DATABASE_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 /// The machine's brokers, as the generated services and their tests read them.
@@ -119,31 +119,11 @@ fn cargo(repo: &Path, target: &Path, args: &[&str], env: &[(&str, String)]) -> R
 
 /// A fresh database for the running service.
 pub fn fresh_database(name: &str) -> Result<String> {
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        let out = Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                &sql,
-            ])
-            .output()
-            .context("cannot run psql (install postgresql-client)")?;
-        ensure!(
-            out.status.success(),
-            "psql `{sql}` failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    psql::query(
+        "postgres",
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )?;
+    psql::query("postgres", &format!("CREATE DATABASE {name}"))?;
     Ok(format!("{DATABASE_SERVER}/{name}"))
 }
 

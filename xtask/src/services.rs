@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
+use crate::psql;
+
 struct Service {
     name: &'static str,
     port: u16,
@@ -80,44 +82,16 @@ pub fn ensure_all() -> Result<()> {
 
 /// Whether the local Postgres can `CREATE EXTENSION name`.
 fn extension_available(name: &str) -> Result<bool> {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-tAc",
-        ])
-        .arg(format!(
-            "SELECT count(*) FROM pg_available_extensions WHERE name = '{name}'"
-        ))
-        .output()?;
-    if !out.status.success() {
-        bail!(
-            "cannot ask Postgres for its extensions: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim() == "1")
+    let sql = format!("SELECT count(*) FROM pg_available_extensions WHERE name = '{name}'");
+    Ok(psql::query("postgres", &sql)? == "1")
 }
 
 /// The server's major version (`15` for 15.19), to name Debian's package.
 fn postgres_major() -> Result<String> {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-tAc",
-        ])
-        .arg("SELECT current_setting('server_version_num')::int / 10000")
-        .output()?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    psql::query(
+        "postgres",
+        "SELECT current_setting('server_version_num')::int / 10000",
+    )
 }
 
 /// PostGIS is installed in the local Postgres, from Debian's packages if it was not.
