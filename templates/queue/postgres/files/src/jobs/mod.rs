@@ -11,23 +11,20 @@
 //! * A job that keeps failing is recorded in the `failed_jobs` table (via
 //!   `domain::jobs::record_failure`) and aborted, so apalis marks it killed.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use apalis::layers::WorkerBuilderExt;
-use apalis::layers::retry::HasherRng;
-use apalis::layers::retry::RetryPolicy;
-use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
-use apalis::prelude::{
-    AbortError, Attempt, BackendExt, BoxDynError, Data, TaskSink, WorkerBuilder, WorkerError,
-};
+use apalis::prelude::TaskSink;
 use apalis_postgres::{Config as QueueConfig, PgPool, PostgresStorage};
 
 use crate::config::env::{self, ConfigError};
 use crate::db::Db;
-use crate::domain::jobs::{self as job_handlers, Envelope, Job};
+use crate::domain::jobs::{Envelope, Job};
+
+mod worker;
+
+pub use worker::run_worker;
 
 /// Queue settings.
 #[derive(Debug, Clone)]
@@ -139,70 +136,7 @@ impl Jobs {
     }
 }
 
-#[derive(Clone, Copy)]
-struct MaxRetries(usize);
-
-async fn run_job(
-    envelope: Envelope,
-    attempt: Attempt,
-    db: Data<Db>,
-    max_retries: Data<MaxRetries>,
-) -> Result<(), BoxDynError> {
-    let attempt = attempt.current();
-    let MaxRetries(max_retries) = *max_retries;
-    match job_handlers::execute(&db, &envelope, attempt).await {
-        Ok(()) => Ok(()),
-        Err(e) if attempt > max_retries => {
-            job_handlers::record_failure(&db, &envelope.job, &e, attempt).await;
-            Err(Box::new(AbortError::new(e.into_boxed_dyn_error())))
-        }
-        Err(e) => Err(e.into_boxed_dyn_error()),
-    }
-}
-
 /// Nothing to drop: a test's queue lives in its own database, dropped with it.
 pub async fn drop_test_queue(_settings: &Settings) -> anyhow::Result<()> {
-    Ok(())
-}
-
-/// Runs the worker until `shutdown` completes, then lets in-flight jobs finish.
-pub async fn run_worker(
-    jobs: Jobs,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let settings = jobs.settings.clone();
-    let backoff = ExponentialBackoffMaker::new(
-        settings.retry_backoff,
-        Duration::from_secs(300).max(settings.retry_backoff),
-        0.5,
-        HasherRng::default(),
-    )
-    .context("building retry backoff")?
-    .make_backoff();
-    let worker = WorkerBuilder::new(format!(
-        "{}-worker-{}",
-        settings.namespace,
-        uuid::Uuid::new_v4()
-    ))
-    .backend(
-        jobs.storage
-            .clone()
-            .poll_with_interval(settings.poll_interval),
-    )
-    .data(jobs.db.clone())
-    .data(MaxRetries(settings.max_retries))
-    .concurrency(settings.concurrency.max(1))
-    .retry(RetryPolicy::retries(settings.max_retries).with_backoff(backoff))
-    .build(run_job);
-    tracing::info!(queue = %settings.queue_name(), "worker started");
-    worker
-        .run_until(async move {
-            shutdown.await;
-            tracing::info!("worker shutting down");
-            Ok::<(), WorkerError>(())
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("worker: {e}"))?;
-    tracing::info!("worker stopped");
     Ok(())
 }
