@@ -110,9 +110,6 @@ fn is_loopback(authority: &str) -> bool {
 }
 
 fn identity(settings: &Settings, claims: Claims) -> Result<Identity, AuthError> {
-    if claims.sub.is_empty() {
-        return Err(AuthError::InvalidToken);
-    }
     let email = settings
         .claim_namespace
         .as_ref()

@@ -103,7 +103,7 @@ fn identity(settings: &Settings, claims: Claims) -> Result<Identity, AuthError> 
         .azp
         .as_ref()
         .is_some_and(|azp| settings.authorized_parties.iter().any(|p| p == azp));
-    if !authorized || claims.sub.is_empty() {
+    if !authorized {
         return Err(AuthError::InvalidToken);
     }
     Ok(Identity {

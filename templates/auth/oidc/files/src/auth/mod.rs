@@ -107,9 +107,6 @@ fn identity(settings: &Settings, claims: Claims) -> Result<Identity, AuthError> 
             return Err(AuthError::InvalidToken);
         }
     }
-    if claims.sub.is_empty() {
-        return Err(AuthError::InvalidToken);
-    }
     Ok(Identity {
         subject: claims.sub,
         email: claims.email,

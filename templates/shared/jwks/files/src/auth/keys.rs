@@ -100,8 +100,13 @@ impl Keys {
 }
 
 /// Verifies a bearer token (signature against the JWKS, algorithm, issuer, audience,
-/// expiry, then the provider's own checks) and returns who it identifies.
+/// expiry, then the provider's own checks) and returns who it identifies: never an
+/// empty subject.
 pub async fn verify(keys: &Keys, token: &str) -> Result<Identity, AuthError> {
     let claims: Claims = keys.0.verifier.verify(token).await?;
-    super::identity(&keys.0.settings, claims)
+    let identity = super::identity(&keys.0.settings, claims)?;
+    if identity.subject.is_empty() {
+        return Err(AuthError::InvalidToken);
+    }
+    Ok(identity)
 }
