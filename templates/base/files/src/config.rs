@@ -6,12 +6,13 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use crate::{auth, db, jobs, telemetry};
+use crate::{api, auth, db, jobs, telemetry};
 
 /// Whole-application configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub server: ServerSettings,
+    pub api: api::Settings,
     pub database: db::Settings,
     pub jobs: jobs::Settings,
     pub auth: auth::Settings,
@@ -24,6 +25,7 @@ impl Config {
         load_dotenv();
         Ok(Self {
             server: ServerSettings::from_env()?,
+            api: api::Settings::from_env()?,
             database: db::Settings::from_env()?,
             jobs: jobs::Settings::from_env()?,
             auth: auth::Settings::from_env()?,
@@ -41,6 +43,7 @@ impl Config {
                 port: 0,
                 ..ServerSettings::default()
             },
+            api: api::Settings::for_tests(),
             database: db::Settings::for_tests().await?,
             jobs: jobs::Settings::for_tests()?,
             auth: auth::Settings::for_tests(),

@@ -3,15 +3,14 @@
 //! what the service really exports.
 //! Owned by observability/prometheus; drop it with that module.
 
-#[path = "api/helpers.rs"]
-mod helpers;
+mod support;
 
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use helpers::{Note, TestApp, spawn_app};
+use support::{TestApp, client, spawn_app};
 
 const DASHBOARD: &str = "deploy/observability/grafana/dashboards/service.json";
 const SCRAPE_CONFIG: &str = "deploy/observability/prometheus.yml";
@@ -20,12 +19,9 @@ const COMPOSE: &str = "docker-compose.yml";
 /// Makes the service record a request and a job, then returns `/metrics`.
 async fn metrics_after_a_note(app: &TestApp) -> String {
     let tokens = app.new_user().await;
-    let note: Note = app
+    let note = app
         .create_note(&tokens.access_token, "count these words")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     app.wait_until_processed(&tokens.access_token, note.id)
         .await;
     let res = app.get("/metrics").await;
@@ -46,7 +42,7 @@ async fn metrics_expose_http_and_job_series() {
         assert!(text.contains(name), "missing {name} in:\n{text}");
     }
     assert!(
-        text.contains(r#"path="/notes/{id}""#),
+        text.contains(client::ROUTE_LABEL),
         "route template label missing:\n{text}"
     );
     assert!(text.contains(r#"outcome="succeeded""#));

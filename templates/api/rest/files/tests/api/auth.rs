@@ -1,6 +1,6 @@
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, Tokens, assert_problem, spawn_app, spawn_app_with, unique_email};
+use crate::support::{PASSWORD, Tokens, assert_problem, spawn_app, spawn_app_with, unique_email};
 
 #[tokio::test]
 async fn sign_up_log_in_and_me() {

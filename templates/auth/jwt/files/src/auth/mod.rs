@@ -12,10 +12,12 @@ use crate::domain::ValidationError;
 
 mod extractor;
 mod password;
+mod rate_limit;
 mod service;
 mod tokens;
 
 pub use extractor::{AuthRejection, CurrentUser};
+pub use rate_limit::RateLimiter;
 pub use service::{TokenPair, log_in, log_out, refresh, sign_up};
 pub use tokens::{Claims, Keys, verify};
 

@@ -75,11 +75,17 @@ pub struct SimilarQuery {
 }
 
 impl SimilarQuery {
+    pub const MAX_LIMIT: u64 = 50;
+    pub const DEFAULT_LIMIT: u64 = 10;
+
     pub fn parse(embedding: Vec<f32>, limit: Option<u64>) -> Result<Self, ValidationError> {
         let embedding = Embedding::parse(embedding)?;
-        let limit = limit.unwrap_or(10);
-        if !(1..=50).contains(&limit) {
-            return Err(ValidationError::new("limit", "must be between 1 and 50"));
+        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
+            return Err(ValidationError::new(
+                "limit",
+                format!("must be between 1 and {}", Self::MAX_LIMIT),
+            ));
         }
         Ok(Self { embedding, limit })
     }

@@ -46,6 +46,7 @@ impl NearQuery {
     pub const MAX_RADIUS_M: f64 = 100_000.0;
     pub const DEFAULT_RADIUS_M: f64 = 1_000.0;
     pub const MAX_LIMIT: u64 = 50;
+    pub const DEFAULT_LIMIT: u64 = 10;
 
     pub fn parse(
         at: Location,
@@ -59,7 +60,7 @@ impl NearQuery {
                 format!("must be above 0 and at most {}", Self::MAX_RADIUS_M),
             ));
         }
-        let limit = limit.unwrap_or(10);
+        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
         if !(1..=Self::MAX_LIMIT).contains(&limit) {
             return Err(ValidationError::new(
                 "limit",

@@ -1,6 +1,6 @@
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn health_is_always_ok() {
@@ -36,26 +36,27 @@ async fn request_id_is_propagated() {
 #[tokio::test]
 async fn unknown_route_is_problem_json_404() {
     let app = spawn_app().await;
-    crate::helpers::assert_problem(app.get("/nope").await, StatusCode::NOT_FOUND).await;
+    crate::support::assert_problem(app.get("/nope").await, StatusCode::NOT_FOUND).await;
 }
 
+/// The limit applies before routing, to every route of every API style.
 #[tokio::test]
 async fn an_oversized_body_is_problem_json_413() {
-    let app = crate::helpers::spawn_app_with(|config| config.server.body_limit_bytes = 64).await;
+    let app = crate::support::spawn_app_with(|config| config.server.body_limit_bytes = 64).await;
     let res = app
         .client
-        .post(app.url("/notes"))
+        .post(app.url("/health"))
         .header("content-type", "application/json")
         .body(vec![b' '; 1024])
         .send()
         .await
         .unwrap();
-    crate::helpers::assert_problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+    crate::support::assert_problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
 }
 
 #[tokio::test]
 async fn a_wrong_method_is_problem_json_405() {
     let app = spawn_app().await;
     let res = app.client.delete(app.url("/health")).send().await.unwrap();
-    crate::helpers::assert_problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
+    crate::support::assert_problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
 }
