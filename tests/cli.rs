@@ -758,6 +758,62 @@ fn a_broker_before_product_market_fit_is_warned_not_blocked() {
 }
 
 #[test]
+fn typed_rpc_for_a_public_api_is_warned_and_recorded() {
+    let sb = Sandbox::new();
+    real_templates(&sb)
+        .args(["new", "shop", "--api", "rpc", "--audience", "public"])
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(contains("warning[rpc-for-public-api]"))
+        .stdout(contains("--api rest"));
+    real_templates(&sb)
+        .args(["new", "shop", "--api", "rpc", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(contains("rpc-for-public-api").not());
+    sb.assert_untouched();
+
+    real_templates(&sb)
+        .args([
+            "new",
+            "shop",
+            "--api",
+            "rpc",
+            "--audience",
+            "public",
+            "--no-git",
+        ])
+        .assert()
+        .success();
+    let decisions = std::fs::read_to_string(sb.path().join("shop/docs/decisions.md")).unwrap();
+    assert!(decisions.contains("rpc-for-public-api"), "{decisions}");
+}
+
+#[test]
+fn each_api_style_writes_its_own_module_and_client_artefacts() {
+    let sb = Sandbox::new();
+    for (api, present, absent) in [
+        ("rest", "src/api/notes.rs", "schema.graphql"),
+        ("graphql", "schema.graphql", "client/src/index.ts"),
+        ("rpc", "client/src/index.ts", "schema.graphql"),
+    ] {
+        real_templates(&sb)
+            .args(["new", api, "--api", api, "--no-git"])
+            .assert()
+            .success();
+        let repo = sb.path().join(api);
+        assert!(repo.join(present).exists(), "{api}: {present}");
+        assert!(!repo.join(absent).exists(), "{api}: {absent}");
+        // Every style has the shared harness and its own typed calls in it.
+        assert!(repo.join("tests/support/mod.rs").exists());
+        assert!(repo.join("tests/support/client.rs").exists());
+        let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+        assert!(readme.contains("Who it serves best"), "{api}: {readme}");
+    }
+}
+
+#[test]
 fn home_grown_auth_is_refused_naming_the_providers() {
     let sb = Sandbox::new();
     real_templates(&sb)
