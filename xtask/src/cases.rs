@@ -1,4 +1,5 @@
-//! The combinations the end-to-end suite covers: every option at least once.
+//! The combinations the end-to-end suite covers: every option at least once, and every
+//! API style with every queue and with every auth choice.
 
 pub struct Case {
     pub name: &'static str,
@@ -138,6 +139,153 @@ pub fn all() -> Vec<Case> {
         Case {
             name: "unpackaged-extensions",
             flags: &[
+                ("pg_extensions", "pgvector"),
+                ("pg_extensions", "timescaledb"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: false,
+        },
+        // GraphQL: every queue and every auth choice once each.
+        Case {
+            name: "graphql",
+            flags: &[
+                ("api", "graphql"),
+                ("audience", "public"),
+                ("pg_extensions", "pg_trgm"),
+                ("pg_extensions", "postgis"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
+            name: "graphql-postgres",
+            flags: &[
+                ("api", "graphql"),
+                ("queue", "postgres"),
+                ("auth", "oidc"),
+                ("observability", "datadog"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Datadog,
+            database: true,
+        },
+        Case {
+            name: "graphql-rabbitmq",
+            flags: &[
+                ("api", "graphql"),
+                ("queue", "rabbitmq"),
+                ("auth", "clerk"),
+                ("stage", "post-pmf"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
+            name: "graphql-nats",
+            flags: &[
+                ("api", "graphql"),
+                ("queue", "nats"),
+                ("auth", "auth0"),
+                ("stage", "scale"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
+            name: "graphql-inline",
+            flags: &[
+                ("api", "graphql"),
+                ("queue", "none"),
+                ("auth", "none"),
+                ("observability", "none"),
+            ],
+            allow: &["no-job-queue", "no-observability"],
+            queued: false,
+            telemetry: Telemetry::None,
+            database: true,
+        },
+        Case {
+            name: "graphql-unpackaged",
+            flags: &[
+                ("api", "graphql"),
+                ("pg_extensions", "pgvector"),
+                ("pg_extensions", "timescaledb"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: false,
+        },
+        // Typed RPC, driven by the generated TypeScript client: every queue and every
+        // auth choice once each.
+        Case {
+            name: "rpc",
+            flags: &[
+                ("api", "rpc"),
+                ("pg_extensions", "pg_trgm"),
+                ("pg_extensions", "postgis"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
+            name: "rpc-postgres",
+            flags: &[("api", "rpc"), ("queue", "postgres"), ("auth", "auth0")],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
+            name: "rpc-rabbitmq",
+            flags: &[
+                ("api", "rpc"),
+                ("queue", "rabbitmq"),
+                ("auth", "oidc"),
+                ("stage", "post-pmf"),
+                ("observability", "datadog"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Datadog,
+            database: true,
+        },
+        Case {
+            name: "rpc-nats",
+            flags: &[
+                ("api", "rpc"),
+                ("queue", "nats"),
+                ("auth", "none"),
+                ("stage", "scale"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
+            name: "rpc-inline",
+            flags: &[("api", "rpc"), ("queue", "none"), ("auth", "clerk")],
+            allow: &["no-job-queue"],
+            queued: false,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
+            name: "rpc-unpackaged",
+            flags: &[
+                ("api", "rpc"),
                 ("pg_extensions", "pgvector"),
                 ("pg_extensions", "timescaledb"),
             ],

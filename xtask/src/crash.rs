@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
+use crate::driver::{Api, Driver};
 use crate::flow::{self, Caller};
 use crate::psql;
 use crate::run::{self, Process};
@@ -29,6 +30,7 @@ pub fn worker_killed_mid_job(
     db_name: &str,
     mut env: BTreeMap<String, String>,
     caller: &Caller,
+    api: Api,
 ) -> Result<()> {
     let db_name = format!("{db_name}_crash");
     env.insert("DATABASE_URL".into(), run::fresh_database(&db_name)?);
@@ -38,6 +40,7 @@ pub fn worker_killed_mid_job(
     env.insert("JOB_HEARTBEAT_INTERVAL_MS".into(), "1000".into());
     env.insert("JOB_ACK_WAIT_MS".into(), "2000".into());
     let base = format!("http://127.0.0.1:{}", env["PORT"]);
+    let driver = Driver::new(api, &base);
 
     let migrate = Command::new(binary)
         .arg("migrate")
@@ -53,9 +56,9 @@ pub fn worker_killed_mid_job(
     let mut api = Process::start(binary, "serve", repo, &env, "crash-serve")?;
     let outcome = (|| {
         flow::wait_ready(&base, api.child())?;
-        let access = caller.new_user(&base, "crash")?;
+        let access = caller.new_user(&driver, "crash")?;
         let access = access.as_deref();
-        let id = flow::create_note(&base, access, "one two three")?;
+        let id = driver.create_note(access, "one two three")?;
 
         let mut lock = RowLock::take(&db_name, &id)?;
         let mut doomed = Process::start(binary, "worker", repo, &env, "crash-worker-1")?;
@@ -64,14 +67,14 @@ pub fn worker_killed_mid_job(
         psql::query(&db_name, &format!("SELECT pg_terminate_backend({backend})"))?;
         lock.release()?;
         ensure!(
-            !flow::note_processed(&base, access, &id)?,
+            !driver.note(access, &id)?.processed,
             "the note was processed although the worker holding its job was killed first"
         );
         println!("SIGKILL: the worker died holding the job (blocked on the note's row)");
 
         let started = Instant::now();
         let mut rescuer = Process::start(binary, "worker", repo, &env, "crash-worker-2")?;
-        while !flow::note_processed(&base, access, &id)? {
+        while !driver.note(access, &id)?.processed {
             if let Some(status) = rescuer.child().try_wait()? {
                 bail!("the new worker exited ({status})");
             }

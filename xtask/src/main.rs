@@ -10,13 +10,16 @@
 
 mod cases;
 mod crash;
+mod driver;
 mod flow;
+mod http;
 mod issuer;
 mod measure;
 mod otlp;
 mod psql;
 mod run;
 mod services;
+mod typescript;
 
 use std::path::PathBuf;
 use std::time::Instant;

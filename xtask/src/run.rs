@@ -13,6 +13,7 @@ use scaffold::resolve::{NoPrompts, Request};
 use scaffold::write::Git;
 
 use crate::cases::{Case, Telemetry};
+use crate::driver::Api;
 use crate::flow::Caller;
 use crate::{crash, flow, otlp, psql};
 
@@ -165,7 +166,7 @@ fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Re
                 "ready after {:.0?} (process start to /ready = 200)",
                 ready_after.min(started.elapsed())
             );
-            flow::sample(&base, case, &caller)
+            flow::sample(repo, &base, case, &caller)
         })
         .and_then(|()| service.stop())
         .and_then(|()| {
@@ -185,8 +186,10 @@ fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Re
         print_logs(repo, "service");
     }
     outcome?;
-    if case.queued {
-        crash::worker_killed_mid_job(repo, binary, db_name, env, &caller)?;
+    // A killed worker's job is the queue's business, not the API style's: checked once
+    // per queue, in the REST cases.
+    if case.queued && Api::of(case) == Api::Rest {
+        crash::worker_killed_mid_job(repo, binary, db_name, env, &caller, Api::of(case))?;
     }
     Ok(())
 }
