@@ -29,6 +29,62 @@ pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
     let name = format!("e2e-{}", case.name);
     let repo = work.join(&name);
     generate(case, &repo)?;
+    let outcome = build_test_and_run(case, &repo, &name, target);
+    sweep(&repo, &name, target);
+    outcome
+}
+
+/// Removes what only this case built from the shared target folder (its crates, test
+/// binaries and their fingerprints), keeping the third-party dependencies the next
+/// cases reuse. Without it the folder grows by a few hundred MB per case.
+fn sweep(repo: &Path, name: &str, target: &Path) {
+    let mut own: Vec<String> = vec![name.replace('-', "_"), "migration".into()];
+    if let Ok(tests) = std::fs::read_dir(repo.join("tests")) {
+        for entry in tests.flatten() {
+            let path = entry.path();
+            let stem = match path.extension() {
+                Some(ext) if ext == "rs" => path.file_stem(),
+                None if path.join("main.rs").exists() => path.file_name(),
+                _ => None,
+            };
+            if let Some(stem) = stem {
+                own.push(stem.to_string_lossy().replace('-', "_"));
+            }
+        }
+    }
+    let debug = target.join("debug");
+    let _ = std::fs::remove_file(debug.join(name));
+    let _ = std::fs::remove_file(debug.join(format!("{name}.d")));
+    for dir in ["deps", ".fingerprint"] {
+        let Ok(entries) = std::fs::read_dir(debug.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let crate_part = file.trim_start_matches("lib").replace('-', "_");
+            if own.iter().any(|own| {
+                crate_part.starts_with(&format!("{own}_"))
+                    && is_hashed(&crate_part[own.len() + 1..])
+            }) {
+                let path = entry.path();
+                let _ = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+            }
+        }
+    }
+}
+
+/// Whether `rest` is cargo's 16-hex-digit hash, possibly followed by an extension.
+fn is_hashed(rest: &str) -> bool {
+    let hash: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+    hash.len() == 16 && rest[16..].chars().next().is_none_or(|c| c == '.')
+}
+
+fn build_test_and_run(case: &Case, repo: &Path, name: &str, target: &Path) -> Result<()> {
+    let repo = repo.to_path_buf();
 
     let mut test_env = vec![("DATABASE_URL", format!("{DATABASE_SERVER}/postgres"))];
     test_env.extend(SERVICE_URLS.iter().map(|(k, v)| (*k, v.to_string())));
@@ -56,7 +112,7 @@ pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
     }
     cargo(&repo, target, &["test", "--workspace"], &test_env)?;
 
-    let binary = target.join("debug").join(&name);
+    let binary = target.join("debug").join(name);
     serve_and_drive(case, &repo, &binary, &name.replace('-', "_"))
 }
 
