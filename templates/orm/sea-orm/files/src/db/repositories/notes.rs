@@ -1,7 +1,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -74,6 +75,27 @@ pub async fn delete_for_user(db: &Db, user_id: Uuid, id: Uuid) -> anyhow::Result
         .exec(db)
         .await?;
     Ok(res.rows_affected > 0)
+}
+
+/// Notes created before `cutoff` that no job has processed yet, oldest first: what a
+/// sweeper queues again after a job was lost on the way to the queue.
+#[tracing::instrument(name = "db.notes.unprocessed_before", skip(db), err)]
+pub async fn unprocessed_before(
+    db: &Db,
+    cutoff: chrono::DateTime<Utc>,
+    limit: u64,
+) -> anyhow::Result<Vec<Note>> {
+    let cutoff: sea_orm::prelude::DateTimeWithTimeZone = cutoff.into();
+    Ok(notes::Entity::find()
+        .filter(notes::Column::ProcessedAt.is_null())
+        .filter(notes::Column::CreatedAt.lt(cutoff))
+        .order_by_asc(notes::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect())
 }
 
 #[tracing::instrument(name = "db.notes.mark_processed", skip(db), err)]
