@@ -24,6 +24,7 @@ async fn queries_nested_too_deep_are_refused() {
     assert!(shallow.errors.is_empty(), "{:?}", shallow.errors);
     let deep = app.graphql(Some(&token), &nested(8), json!({})).await;
     assert!(deep.data.is_null());
+    assert_eq!(deep.code(), "GRAPHQL_VALIDATION_FAILED");
     assert!(
         deep.errors[0]["message"]
             .as_str()
@@ -54,6 +55,7 @@ async fn queries_too_complex_are_refused() {
         )
         .await;
     assert!(big.data.is_null());
+    assert_eq!(big.code(), "GRAPHQL_VALIDATION_FAILED");
     assert!(
         big.errors[0]["message"]
             .as_str()
