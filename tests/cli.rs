@@ -814,6 +814,47 @@ fn each_api_style_writes_its_own_module_and_client_artefacts() {
 }
 
 #[test]
+fn each_hosting_target_writes_its_deploy_files_and_their_check() {
+    let sb = Sandbox::new();
+    for (hosting, files) in [
+        ("railway", &["deploy/railway/web.railway.toml"][..]),
+        ("render", &["render.yaml"][..]),
+        ("fly", &["fly.toml", "deploy/fly/secrets.env.example"][..]),
+        (
+            "kubernetes",
+            &[
+                "deploy/kubernetes/kustomization.yaml",
+                "deploy/kubernetes/migrate/job.yaml",
+            ][..],
+        ),
+        (
+            "ecs-fargate",
+            &["deploy/ecs-fargate/ecs.tf", "deploy/ecs-fargate/release.sh"][..],
+        ),
+    ] {
+        real_templates(&sb)
+            .args(["new", hosting, "--hosting", hosting, "--no-git"])
+            .assert()
+            .success();
+        let repo = sb.path().join(hosting);
+        for file in files {
+            assert!(repo.join(file).exists(), "{hosting}: {file}");
+        }
+        let test = format!("tests/deploy_{}.rs", hosting.replace('-', "_"));
+        assert!(repo.join(&test).exists(), "{hosting}: {test}");
+        let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+        assert!(readme.contains("What is checked offline"), "{hosting}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let script = sb.path().join("ecs-fargate/deploy/ecs-fargate/release.sh");
+        let mode = std::fs::metadata(script).unwrap().permissions().mode();
+        assert!(mode & 0o111 != 0, "release.sh is executable");
+    }
+}
+
+#[test]
 fn home_grown_auth_is_refused_naming_the_providers() {
     let sb = Sandbox::new();
     real_templates(&sb)

@@ -1,5 +1,5 @@
 //! Every valid combination of the catalogue, rendered in memory: no leftover Liquid,
-//! every `.rs` parses (syn), every TOML / YAML / JSON parses, one owner per path.
+//! every `.rs` parses (syn), every TOML / YAML / JSON / HCL parses, one owner per path.
 //! Runs over the built-in templates and the fixtures.
 
 use std::path::Path;
@@ -170,6 +170,9 @@ fn check_output(output: &Output, label: &str) {
             "json" => {
                 serde_json::from_str::<serde_json::Value>(text)
                     .unwrap_or_else(|e| panic!("{at}: invalid JSON: {e}"));
+            }
+            "tf" => {
+                hcl::parse(text).unwrap_or_else(|e| panic!("{at}: invalid HCL: {e}"));
             }
             _ => {}
         }

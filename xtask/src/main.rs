@@ -10,6 +10,7 @@
 
 mod cases;
 mod crash;
+mod deploy_types;
 mod driver;
 mod flow;
 mod http;

@@ -29,7 +29,9 @@ pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
     let name = format!("e2e-{}", case.name);
     let repo = work.join(&name);
     generate(case, &repo)?;
-    let outcome = build_test_and_run(case, &repo, &name, target);
+    let outcome = crate::typescript::tsc(crate::typescript::TYPESCRIPT)
+        .and_then(|tsc| crate::deploy_types::check(case, &repo, &tsc))
+        .and_then(|()| build_test_and_run(case, &repo, &name, target));
     sweep(&repo, &name, target);
     outcome
 }
@@ -38,8 +40,18 @@ pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
 /// binaries and their fingerprints), keeping the third-party dependencies the next
 /// cases reuse. Without it the folder grows by a few hundred MB per case.
 fn sweep(repo: &Path, name: &str, target: &Path) {
-    let mut own: Vec<String> = vec![name.replace('-', "_"), "migration".into()];
-    if let Ok(tests) = std::fs::read_dir(repo.join("tests")) {
+    let crate_name = name.replace('-', "_");
+    let mut own: Vec<String> = vec![
+        crate_name.clone(),
+        format!("{crate_name}_functions"),
+        "migration".into(),
+        "webhook".into(),
+        "sweeper".into(),
+    ];
+    for tests in ["tests", "functions/tests"] {
+        let Ok(tests) = std::fs::read_dir(repo.join(tests)) else {
+            continue;
+        };
         for entry in tests.flatten() {
             let path = entry.path();
             let stem = match path.extension() {
@@ -111,6 +123,8 @@ fn build_test_and_run(case: &Case, repo: &Path, name: &str, target: &Path) -> Re
         return Ok(());
     }
     cargo(&repo, target, &["test", "--workspace"], &test_env)?;
+    crate::typescript::tsc(crate::typescript::TYPESCRIPT)
+        .and_then(|tsc| crate::deploy_types::check_container_definitions(case, target, &tsc))?;
 
     let binary = target.join("debug").join(name);
     serve_and_drive(case, &repo, &binary, &name.replace('-', "_"))

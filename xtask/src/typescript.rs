@@ -12,8 +12,12 @@ use anyhow::{Context, Result, bail, ensure};
 use crate::cases::Case;
 use crate::flow::Caller;
 
+/// The TypeScript the deploy-file type checks use (the RPC cases use the version their
+/// client pins).
+pub const TYPESCRIPT: &str = "5.9.3";
+
 /// `tsc` from the npm registry, installed under `target/e2e-node/<version>/` if missing.
-fn tsc(version: &str) -> Result<PathBuf> {
+pub fn tsc(version: &str) -> Result<PathBuf> {
     let prefix = crate::workspace_root()
         .join("target/e2e-node")
         .join(version);
