@@ -1,14 +1,9 @@
 //! `auth.signUp`, `auth.logIn`, `auth.refresh` and `auth.logOut`, rate-limited per
 //! client address.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use tower_governor::GovernorLayer;
-use tower_governor::governor::GovernorConfigBuilder;
-use tower_governor::key_extractor::SmartIpKeyExtractor;
 use ts_rs::TS;
 
 use super::error::RpcError;
@@ -77,23 +72,8 @@ pub fn procedures() -> Registry {
 
 /// The auth procedures, rate-limited per client address (`AUTH_RATE_LIMIT_*`).
 pub fn rate_limited(settings: &Settings) -> Registry {
-    let governor = Arc::new(
-        GovernorConfigBuilder::default()
-            .per_millisecond(settings.rate_limit_period_ms.max(1))
-            .burst_size(settings.rate_limit_burst.max(1))
-            .key_extractor(SmartIpKeyExtractor)
-            .finish()
-            .expect("valid rate-limit settings"),
-    );
-    let limiter = governor.limiter().clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            limiter.retain_recent();
-        }
-    });
-    let layer = GovernorLayer::new(governor).error_handler(|e| {
+    let limiter = auth::RateLimiter::new(settings);
+    let layer = GovernorLayer::new(limiter.config()).error_handler(|e| {
         use tower_governor::GovernorError;
         let err = match e {
             GovernorError::TooManyRequests { wait_time, .. } => RpcError::TooManyRequests {
