@@ -29,9 +29,10 @@ pub fn case(case: &Case, work: &Path, target: &Path) -> Result<()> {
     let name = format!("e2e-{}", case.name);
     let repo = work.join(&name);
     generate(case, &repo)?;
-    let outcome = crate::typescript::tsc(crate::typescript::TYPESCRIPT)
-        .and_then(|tsc| crate::deploy_types::check(case, &repo, &tsc))
-        .and_then(|()| build_test_and_run(case, &repo, &name, target));
+    let outcome = crate::typescript::tsc(crate::typescript::TYPESCRIPT).and_then(|tsc| {
+        crate::deploy_types::check(case, &repo, &tsc)?;
+        build_test_and_run(case, &repo, &name, target, &tsc)
+    });
     sweep(&repo, &name, target);
     outcome
 }
@@ -95,7 +96,13 @@ fn is_hashed(rest: &str) -> bool {
     hash.len() == 16 && rest[16..].chars().next().is_none_or(|c| c == '.')
 }
 
-fn build_test_and_run(case: &Case, repo: &Path, name: &str, target: &Path) -> Result<()> {
+fn build_test_and_run(
+    case: &Case,
+    repo: &Path,
+    name: &str,
+    target: &Path,
+    tsc: &Path,
+) -> Result<()> {
     let repo = repo.to_path_buf();
 
     let mut test_env = vec![("DATABASE_URL", format!("{DATABASE_SERVER}/postgres"))];
@@ -123,8 +130,7 @@ fn build_test_and_run(case: &Case, repo: &Path, name: &str, target: &Path) -> Re
         return Ok(());
     }
     cargo(&repo, target, &["test", "--workspace"], &test_env)?;
-    crate::typescript::tsc(crate::typescript::TYPESCRIPT)
-        .and_then(|tsc| crate::deploy_types::check_container_definitions(case, target, &tsc))?;
+    crate::deploy_types::check_container_definitions(case, target, tsc)?;
 
     let binary = target.join("debug").join(name);
     serve_and_drive(case, &repo, &binary, &name.replace('-', "_"))
