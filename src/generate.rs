@@ -98,10 +98,9 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
 
 /// The fragments a selection composes, in order: base, then each axis's chosen options,
 /// each followed by the shared parts it `uses` that no earlier fragment brought in.
-pub fn plan<'c>(catalogue: &'c Catalogue, resolved: &Resolved) -> Vec<&'c Fragment> {
+pub fn plan<'c>(catalogue: &'c Catalogue, selection: &Selection) -> Vec<&'c Fragment> {
     let chosen = std::iter::once(&catalogue.base).chain(catalogue.axes.iter().flat_map(|axis| {
-        resolved
-            .selection
+        selection
             .get(&axis.name)
             .iter()
             .filter_map(|value| axis.option(value))
@@ -127,7 +126,7 @@ pub fn generate(
     name: &ProjectName,
     secret: &mut dyn FnMut() -> String,
 ) -> Result<Output> {
-    let fragments = plan(catalogue, resolved);
+    let fragments = plan(catalogue, &resolved.selection);
     for fragment in &fragments {
         if let Some(why) = fragment.manifest.reserved_names.get(&name.crate_name()) {
             return Err(Error::usage(format!(
@@ -141,7 +140,16 @@ pub fn generate(
 
     let env = env_vars(&renderer, &fragments, name)?;
     let mut context = base_context(catalogue, resolved, name, &fragments, &env)?;
-    let sections = sections(catalogue, &renderer, &fragments, &context)?;
+    let mut sections = sections(catalogue, &renderer, &fragments, &context)?;
+    list_sections(
+        catalogue,
+        &renderer,
+        &fragments,
+        &env,
+        resolved,
+        &context,
+        &mut sections,
+    )?;
     context.insert(
         "sections".into(),
         liquid::model::to_value(&sections).expect("strings convert"),
@@ -282,7 +290,7 @@ fn base_context(
     liquid::model::to_object(&ctx).map_err(|e| Error::template("context", e))
 }
 
-fn sections(
+pub(crate) fn sections(
     catalogue: &Catalogue,
     renderer: &Renderer,
     fragments: &[&Fragment],
@@ -309,6 +317,55 @@ fn sections(
         }
     }
     Ok(sections)
+}
+
+/// Fills the list slots (see [`crate::lists`]): every fragment's items in plan order, then
+/// the fired rules' items in rule order.
+fn list_sections(
+    catalogue: &Catalogue,
+    renderer: &Renderer,
+    fragments: &[&Fragment],
+    env: &[(&Fragment, EnvVar)],
+    resolved: &Resolved,
+    context: &liquid::Object,
+    sections: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    for (slot, _) in crate::lists::SLOTS {
+        if sections.insert(slot.to_string(), String::new()).is_some() {
+            return Err(Error::template(
+                "fragment.toml",
+                format!(
+                    "`{slot}` is a list slot scaffold fills itself; a fragment's `sections` cannot use the name"
+                ),
+            ));
+        }
+    }
+    for fragment in fragments {
+        let vars: Vec<&EnvVar> = env
+            .iter()
+            .filter(|(owner, _)| owner.id == fragment.id)
+            .map(|(_, var)| var)
+            .collect();
+        for (slot, text) in
+            crate::lists::fragment_items(catalogue, renderer, fragment, &vars, context)?
+        {
+            sections
+                .get_mut(slot)
+                .expect("list slots exist")
+                .push_str(&text);
+        }
+    }
+    for outcome in &resolved.outcomes {
+        if let Some((slot, text)) =
+            crate::lists::outcome_item(catalogue, renderer, outcome, context)?
+        {
+            sections
+                .get_mut(slot)
+                .expect("list slots exist")
+                .push_str(&text);
+        }
+    }
+    Ok(())
 }
 
 fn apply_merges(
@@ -356,7 +413,7 @@ fn apply_merges(
 }
 
 /// Renders every string inside a merge table, so contributions can use `{{ crate_name }}`.
-fn render_table(
+pub(crate) fn render_table(
     renderer: &Renderer,
     location: &str,
     table: &toml::Table,

@@ -5,11 +5,13 @@
 //! [`resolve`] (raw answers → validated [`selection::Selection`] and rule outcomes) →
 //! [`generate`] (fragments rendered and merged in memory) → [`write`] (atomic, with git).
 
+pub mod cargo_generate;
 pub mod catalogue;
 pub mod cli;
 pub mod error;
 pub mod generate;
 pub mod git_pack;
+pub mod lists;
 pub mod manifest;
 pub mod merge;
 pub mod name;

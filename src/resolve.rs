@@ -89,6 +89,12 @@ pub fn resolve(
                 unique.push(v);
             }
         }
+        if axis.manifest.multi {
+            // Catalogue order, whatever order they were given in: the same choice composes
+            // the same repo.
+            let rank = |v: &String| axis.options.iter().position(|o| &o.value == v);
+            unique.sort_by_key(|v| rank(v).unwrap_or(usize::MAX));
+        }
         if !axis.manifest.multi && unique.len() != 1 {
             return Err(Error::usage(format!(
                 "`{}` takes exactly one value, got {}: {}",
@@ -352,4 +358,113 @@ pub fn instead_text(instead: &[String]) -> String {
                 .join(" or ")
         )
     }
+}
+
+/// A greedy `strength`-wise covering set of `requests` (each axis's value, a list for a
+/// multi-value axis, counts as one value). Deterministic: the same catalogue always gives
+/// the same set.
+pub fn covering(requests: &[Request], strength: usize) -> Vec<Request> {
+    use std::collections::BTreeSet;
+    let axes: Vec<String> = requests[0].flags.keys().cloned().collect();
+    let values: Vec<Vec<Vec<String>>> = axes
+        .iter()
+        .map(|axis| {
+            let mut seen: Vec<Vec<String>> = Vec::new();
+            for request in requests {
+                let value = &request.flags[axis];
+                if !seen.contains(value) {
+                    seen.push(value.clone());
+                }
+            }
+            seen
+        })
+        .collect();
+    // Axes with one value are in every request; only the others need covering.
+    let varied: Vec<usize> = (0..axes.len()).filter(|&i| values[i].len() > 1).collect();
+    let strength = strength.min(varied.len());
+    let groups = subsets(&varied, strength);
+
+    // A tuple: (axis, value index) pairs, axes ascending.
+    let mut uncovered: BTreeSet<Vec<(usize, usize)>> = BTreeSet::new();
+    for group in &groups {
+        let mut tuples: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
+        for &axis in group {
+            tuples = tuples
+                .into_iter()
+                .flat_map(|t| {
+                    (0..values[axis].len()).map(move |v| {
+                        let mut t = t.clone();
+                        t.push((axis, v));
+                        t
+                    })
+                })
+                .collect();
+        }
+        uncovered.extend(tuples);
+    }
+    let covered_by = |pick: &[Option<usize>]| -> Vec<Vec<(usize, usize)>> {
+        groups
+            .iter()
+            .filter_map(|group| {
+                group
+                    .iter()
+                    .map(|&axis| pick[axis].map(|v| (axis, v)))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .collect()
+    };
+
+    let mut chosen = Vec::new();
+    while let Some(seed) = uncovered.iter().next().cloned() {
+        let mut pick: Vec<Option<usize>> = vec![None; axes.len()];
+        for &(axis, v) in &seed {
+            pick[axis] = Some(v);
+        }
+        for axis in 0..axes.len() {
+            if pick[axis].is_some() {
+                continue;
+            }
+            let gain = |v: usize| {
+                let mut trial = pick.clone();
+                trial[axis] = Some(v);
+                covered_by(&trial)
+                    .iter()
+                    .filter(|t| t.iter().any(|&(a, _)| a == axis) && uncovered.contains(*t))
+                    .count()
+            };
+            let best = (0..values[axis].len())
+                .max_by_key(|&v| (gain(v), std::cmp::Reverse(v)))
+                .unwrap_or(0);
+            pick[axis] = Some(best);
+        }
+        for tuple in covered_by(&pick) {
+            uncovered.remove(&tuple);
+        }
+        let flags = axes
+            .iter()
+            .enumerate()
+            .map(|(k, axis)| (axis.clone(), values[k][pick[k].unwrap_or(0)].clone()))
+            .collect();
+        chosen.push(Request {
+            flags,
+            allow: requests[0].allow.clone(),
+            preset: None,
+        });
+    }
+    chosen
+}
+
+/// Every `size`-element subset of `items`, in order.
+pub fn subsets(items: &[usize], size: usize) -> Vec<Vec<usize>> {
+    if size == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for (i, &first) in items.iter().enumerate() {
+        for mut rest in subsets(&items[i + 1..], size - 1) {
+            rest.insert(0, first);
+            out.push(rest);
+        }
+    }
+    out
 }

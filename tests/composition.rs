@@ -491,7 +491,7 @@ fn a_record_keeps_the_team_rules_it_was_made_under() {
 fn a_shared_part_comes_once_with_the_first_fragment_that_uses_it() {
     let c = fixtures();
     let both = resolve(&c, &[("extras", &["metrics", "tracing"])], &[]).unwrap();
-    let ids: Vec<&str> = generate::plan(&c, &both)
+    let ids: Vec<&str> = generate::plan(&c, &both.selection)
         .iter()
         .map(|f| f.id.as_str())
         .collect();

@@ -15,7 +15,7 @@ use crate::resolve::{NoPrompts, Prompter, Request};
 use crate::template_tree::TemplateTree;
 
 mod commands;
-mod report;
+pub mod report;
 
 /// What a command prints on success.
 pub struct Success {

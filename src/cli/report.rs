@@ -46,7 +46,7 @@ pub fn error(error: &Error, json: bool) -> i32 {
     code
 }
 
-fn refusal_text(o: &Outcome) -> String {
+pub fn refusal_text(o: &Outcome) -> String {
     let mut text = format!(
         "error[{}]: {}\n  because: {}\n\n{}\n\n  fix: {}\n",
         o.rule.id,

@@ -5,9 +5,13 @@
 //! queue, a worker is then killed (SIGKILL) while it holds a job, and a new worker must
 //! complete that job.
 //!
+//! Before the cases, the cargo-generate template is run through cargo-generate for a
+//! covering set of answers and must write what `scaffold new` writes (`cargo xtask parity`).
+//!
 //! `cargo xtask e2e --case NAME` runs one case; `--keep` keeps the generated repos in
 //! target/e2e/ for a look.
 
+mod cargo_generate;
 mod cases;
 mod crash;
 mod deploy_types;
@@ -40,8 +44,11 @@ fn real_main() -> Result<()> {
         Some("e2e") => e2e(&args[1..]),
         Some("services") => services::ensure_all(),
         Some("measure") => measure::default_repo(),
+        Some("cargo-generate") => cargo_generate::write(&workspace_root()),
+        Some("parity") => cargo_generate::parity(&workspace_root()),
+        Some("bench-cargo-generate") => cargo_generate::bench(&workspace_root()),
         _ => bail!(
-            "usage: cargo xtask e2e [--case NAME] [--keep]\n       cargo xtask services   (start Postgres, Redis, RabbitMQ and NATS if they are not running)\n       cargo xtask measure    (the default repo: clean build time, crates, start-up, idle RSS)"
+            "usage: cargo xtask e2e [--case NAME] [--keep]\n       cargo xtask services   (start Postgres, Redis, RabbitMQ and NATS if they are not running)\n       cargo xtask measure    (the default repo: clean build time, crates, start-up, idle RSS)\n       cargo xtask cargo-generate   (rewrite the cargo-generate template from templates/)\n       cargo xtask parity     (cargo-generate and scaffold new write the same repos)\n       cargo xtask bench-cargo-generate   (scaffold new against cargo-generate, same answers)"
         ),
     }
 }
@@ -74,6 +81,12 @@ fn e2e(args: &[String]) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+
+    // The cargo-generate path first: it needs no services and fails fast.
+    if only.is_none() {
+        println!("\n=== cargo-generate parity");
+        cargo_generate::parity(&root)?;
     }
 
     services::ensure_all()?;

@@ -1,0 +1,547 @@
+//! The cargo-generate template, derived from the fragments: `cargo generate` on this repo
+//! writes the same service `scaffold new` writes (docs/cargo-generate.md lists what differs).
+//!
+//! Every output path becomes one Liquid file holding each owner's template behind the
+//! condition under which that owner is composed; shared manifests come from the merge
+//! engine ([`merged`]); sections and list sections are captured in the file that places
+//! them; the conditions, the deny rules and the files a selection does not write live in a
+//! generated Rhai pre-hook ([`hook`]). Nothing here is edited by hand: `cargo xtask
+//! cargo-generate` rewrites it and a test fails when it is stale.
+
+pub mod cond;
+mod hook;
+mod merged;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use crate::catalogue::{Catalogue, Fragment};
+use crate::error::{Error, Result};
+use crate::generate::{ENV_FILE, RECORD_FILE};
+use crate::manifest::{EnvVar, Generate};
+use crate::render::Renderer;
+use crate::resolve::Resolved;
+use crate::rules::{Outcome, Severity, Verdict};
+use crate::selection::Selection;
+
+use cond::{Cond, Dim};
+
+/// The folder of the repo that holds the template.
+pub const TEMPLATE_DIR: &str = "cargo-generate";
+/// The template's hook script (inside [`TEMPLATE_DIR`]).
+pub const PRE_HOOK: &str = "scaffold-pre.rhai";
+/// The placeholder that carries a multi-value axis (comma-separated): `<axis>_list`.
+pub const LIST_SUFFIX: &str = "_list";
+/// The placeholder for rule overrides (comma-separated rule ids).
+pub const ALLOW: &str = "allow";
+const LIQUID_SUFFIX: &str = ".liquid";
+
+/// One file of the derived template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateFile {
+    pub contents: String,
+    pub executable: bool,
+}
+
+/// Named conditions: the hook sets each as a boolean variable the Liquid files test.
+#[derive(Debug, Default)]
+pub struct Conds {
+    list: Vec<Cond>,
+}
+
+impl Conds {
+    pub fn var(&mut self, cond: &Cond) -> String {
+        let index = match self.list.iter().position(|c| c == cond) {
+            Some(i) => i,
+            None => {
+                self.list.push(cond.clone());
+                self.list.len() - 1
+            }
+        };
+        format!("scaffold_if_{index}")
+    }
+}
+
+/// When a fragment is composed: the base always, an option when chosen, a shared part when
+/// any fragment that uses it is.
+pub fn composed(catalogue: &Catalogue, fragment: &Fragment) -> Cond {
+    if fragment.id.starts_with("shared/") {
+        let name = &fragment.id["shared/".len()..];
+        if catalogue.base.manifest.uses.iter().any(|u| u == name) {
+            return Cond::True;
+        }
+        return Cond::any(
+            catalogue
+                .axes
+                .iter()
+                .flat_map(|a| &a.options)
+                .filter(|f| f.manifest.uses.iter().any(|u| u == name))
+                .map(|f| cond::chosen(catalogue, f)),
+        );
+    }
+    cond::chosen(catalogue, fragment)
+}
+
+/// The fragments in the order `generate::plan` composes them, each with the condition
+/// under which it takes that place (a shared part sits after the first chosen user).
+fn sequence(catalogue: &Catalogue) -> Vec<(&Fragment, Cond)> {
+    let mut out: Vec<(&Fragment, Cond)> = Vec::new();
+    let mut users_so_far: BTreeMap<&str, Vec<Cond>> = BTreeMap::new();
+    let options =
+        std::iter::once(&catalogue.base).chain(catalogue.axes.iter().flat_map(|a| &a.options));
+    for fragment in options {
+        let chosen = cond::chosen(catalogue, fragment);
+        out.push((fragment, chosen.clone()));
+        for part in &fragment.manifest.uses {
+            let shared = &catalogue.shared[part];
+            let earlier = users_so_far.entry(part.as_str()).or_default();
+            let first = Cond::all([chosen.clone(), Cond::any(earlier.clone()).negate()]);
+            earlier.push(chosen.clone());
+            if first != Cond::False {
+                out.push((shared, first));
+            }
+        }
+    }
+    out
+}
+
+/// The whole template: paths relative to the repo root → files.
+pub fn derive(catalogue: &Catalogue) -> Result<BTreeMap<String, TemplateFile>> {
+    let renderer = Renderer::new();
+    let mut conds = Conds::default();
+    let sequence = sequence(catalogue);
+    let env = env_vars(catalogue, &renderer, &sequence)?;
+    let prelude = Prelude::new(catalogue, &renderer, &sequence, &env)?;
+
+    let mut files: BTreeMap<String, TemplateFile> = BTreeMap::new();
+    let mut presence: BTreeMap<String, Cond> = BTreeMap::new();
+    let targets: Vec<&String> = catalogue
+        .fragments()
+        .flat_map(|f| f.manifest.merge.keys())
+        .collect();
+
+    for (path, owners) in owners(catalogue) {
+        let location = format!("{path} (cargo-generate template)");
+        let when = Cond::any(owners.iter().map(|o| o.cond.clone()));
+        let executable = owners.iter().any(|o| o.executable);
+        let contents = if targets.contains(&&path) {
+            let [owner] = owners.as_slice() else {
+                return Err(Error::template(&location, "a merged file needs one owner"));
+            };
+            if owner.cond != Cond::True {
+                return Err(Error::template(
+                    &location,
+                    "a merged file must be written by every selection",
+                ));
+            }
+            let base = merged::Base {
+                source: &owner.source,
+                liquid: owner.liquid,
+                location: &owner.location,
+            };
+            merged::derive(catalogue, &renderer, &mut conds, &path, &base)?
+        } else {
+            let mut body = String::new();
+            let single = owners.len() == 1 && owners[0].cond == Cond::True;
+            for (i, owner) in owners.iter().enumerate() {
+                if !single {
+                    let var = conds.var(&owner.cond);
+                    body.push_str(&format!(
+                        "{{% {} {var} %}}",
+                        if i == 0 { "if" } else { "elsif" }
+                    ));
+                }
+                body.push_str(&owner_liquid(owner, &prelude, &mut conds)?);
+            }
+            if !single {
+                body.push_str("{% endif %}");
+            }
+            body
+        };
+        if when != Cond::True {
+            presence.insert(path.clone(), when);
+        }
+        files.insert(
+            path,
+            TemplateFile {
+                contents,
+                executable,
+            },
+        );
+    }
+
+    files.insert(
+        ENV_FILE.into(),
+        TemplateFile {
+            contents: dot_env(&env, &mut conds)?,
+            executable: false,
+        },
+    );
+    files.insert(
+        RECORD_FILE.into(),
+        TemplateFile {
+            contents: record(catalogue)?,
+            executable: false,
+        },
+    );
+
+    let mut out: BTreeMap<String, TemplateFile> = files
+        .into_iter()
+        .map(|(path, file)| (format!("{TEMPLATE_DIR}/{path}{LIQUID_SUFFIX}"), file))
+        .collect();
+    let plain = |contents: String| TemplateFile {
+        contents,
+        executable: false,
+    };
+    out.insert(
+        format!("{TEMPLATE_DIR}/{PRE_HOOK}"),
+        plain(hook::pre_hook(catalogue, &conds, &presence)?),
+    );
+    out.insert(
+        format!("{TEMPLATE_DIR}/cargo-generate.toml"),
+        plain(hook::template_config(catalogue)),
+    );
+    out.insert("cargo-generate.toml".into(), plain(hook::root_config()));
+    Ok(out)
+}
+
+/// One fragment's template for an output path.
+struct Owner {
+    cond: Cond,
+    source: String,
+    liquid: bool,
+    location: String,
+    executable: bool,
+}
+
+/// Every output path with its possible owners, in composition order.
+fn owners(catalogue: &Catalogue) -> BTreeMap<String, Vec<Owner>> {
+    let mut out: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
+    for (fragment, cond) in sequence(catalogue) {
+        let prefix = format!("{}/files", fragment.id);
+        for (relative, bytes) in catalogue.tree.under(&prefix) {
+            let (target, liquid) = match relative.strip_suffix(LIQUID_SUFFIX) {
+                Some(t) => (t, true),
+                None => (relative, false),
+            };
+            let only = fragment
+                .manifest
+                .only_when
+                .get(target)
+                .map(|when| cond::all_hold(catalogue, when))
+                .unwrap_or(Cond::True);
+            let entry = out.entry(target.to_string()).or_default();
+            // A shared part has several places in the sequence; its files are one owner.
+            if let Some(existing) = entry
+                .iter_mut()
+                .find(|o| o.location.ends_with(&format!("{prefix}/{relative}")))
+            {
+                existing.cond = Cond::any([existing.cond.clone(), Cond::all([cond.clone(), only])]);
+                continue;
+            }
+            entry.push(Owner {
+                cond: Cond::all([cond.clone(), only]),
+                source: String::from_utf8_lossy(bytes).into_owned(),
+                liquid,
+                location: catalogue.tree.location(&format!("{prefix}/{relative}")),
+                executable: fragment.manifest.executable.iter().any(|e| e == target),
+            });
+        }
+    }
+    out
+}
+
+/// An owner's template as the cargo-generate Liquid file holds it.
+fn owner_liquid(owner: &Owner, prelude: &Prelude, conds: &mut Conds) -> Result<String> {
+    if !owner.liquid {
+        return text::raw(&owner.source, &owner.location);
+    }
+    text::check_context_use(&owner.source, &owner.location)?;
+    let mut slots: Vec<&str> = Vec::new();
+    let mut source = owner.source.clone();
+    for slot in prelude.slots() {
+        let read = format!("sections.{slot}");
+        if source.contains(&read) {
+            slots.push(slot);
+            source = source.replace(&read, &format!("sections_{slot}"));
+        }
+    }
+    if source.contains("sections.") {
+        return Err(Error::template(
+            &owner.location,
+            "reads a section no fragment fills",
+        ));
+    }
+    let mut out = String::new();
+    for slot in slots {
+        out.push_str(&prelude.capture(slot, conds)?);
+    }
+    out.push_str(&source);
+    Ok(out)
+}
+
+/// Environment variables in composition order, their Liquid rendered with stand-in names.
+type EnvList<'c> = Vec<(&'c Fragment, Cond, Vec<EnvVar>)>;
+
+fn env_vars<'c>(
+    catalogue: &'c Catalogue,
+    renderer: &Renderer,
+    sequence: &[(&'c Fragment, Cond)],
+) -> Result<EnvList<'c>> {
+    let names = text::names();
+    let mut out: EnvList = Vec::new();
+    for (fragment, cond) in sequence {
+        if fragment.manifest.env.is_empty() {
+            continue;
+        }
+        let location = catalogue
+            .tree
+            .location(&format!("{}/fragment.toml", fragment.id));
+        let mut vars = Vec::new();
+        for var in &fragment.manifest.env {
+            let mut var = var.clone();
+            var.example = renderer.render(&location, &var.example, &names)?;
+            var.doc = renderer.render(&location, &var.doc, &names)?;
+            vars.push(var);
+        }
+        out.push((fragment, cond.clone(), vars));
+    }
+    Ok(out)
+}
+
+/// `.env`: every variable's example; a generated secret gets the example too, since a
+/// cargo-generate hook cannot draw random bytes (docs/cargo-generate.md says so).
+fn dot_env(env: &EnvList, conds: &mut Conds) -> Result<String> {
+    let mut out = String::from(
+        "# Local settings for development; never commit this file (.gitignore has it).\n",
+    );
+    for (fragment, cond, vars) in env {
+        let mut lines = String::new();
+        for var in vars {
+            let value = match var.generate {
+                Some(Generate::Secret) | None => &var.example,
+            };
+            lines.push_str(&format!("{}={value}\n", var.name));
+        }
+        let lines = text::literal(&lines, &fragment.id)?;
+        out.push_str(&guarded(conds, cond, &lines));
+    }
+    Ok(out)
+}
+
+fn guarded(conds: &mut Conds, cond: &Cond, liquid: &str) -> String {
+    match cond {
+        Cond::True => liquid.to_string(),
+        cond => format!("{{% if {} %}}{liquid}{{% endif %}}", conds.var(cond)),
+    }
+}
+
+/// Sections and list sections, captured at the top of the files that place them.
+struct Prelude {
+    /// Slot → (condition, Liquid source) of each part in composition order.
+    sections: BTreeMap<String, Vec<(Cond, String)>>,
+    /// List slot → (condition, literal Liquid) of each item in order.
+    lists: BTreeMap<String, Vec<(Cond, String)>>,
+}
+
+impl Prelude {
+    fn new(
+        catalogue: &Catalogue,
+        renderer: &Renderer,
+        sequence: &[(&Fragment, Cond)],
+        env: &EnvList,
+    ) -> Result<Prelude> {
+        let mut sections: BTreeMap<String, Vec<(Cond, String)>> = BTreeMap::new();
+        for fragment in catalogue.fragments() {
+            for slot in fragment.manifest.sections.keys() {
+                sections.entry(slot.clone()).or_default();
+            }
+        }
+        let mut lists: BTreeMap<String, Vec<(Cond, String)>> = crate::lists::SLOTS
+            .iter()
+            .map(|(slot, _)| (slot.to_string(), Vec::new()))
+            .collect();
+        let names = text::names();
+        for (fragment, cond) in sequence {
+            for (slot, file) in &fragment.manifest.sections {
+                let path = format!("{}/{file}", fragment.id);
+                let source = catalogue.tree.text(&path)?;
+                text::check_context_use(source, &catalogue.tree.location(&path))?;
+                sections
+                    .get_mut(slot)
+                    .expect("slot listed")
+                    .push((cond.clone(), source.to_string()));
+            }
+            let vars: Vec<&EnvVar> = env
+                .iter()
+                .filter(|(f, c, _)| f.id == fragment.id && c == cond)
+                .flat_map(|(_, _, vars)| vars)
+                .collect();
+            for (slot, item) in
+                crate::lists::fragment_items(catalogue, renderer, fragment, &vars, &names)?
+            {
+                let item = text::literal(&item, &fragment.id)?;
+                lists
+                    .get_mut(slot)
+                    .expect("list slot")
+                    .push((cond.clone(), item));
+            }
+        }
+        for rule in &catalogue.rules {
+            for (cond, slot, item) in rule_items(catalogue, renderer, rule, &names)? {
+                lists.get_mut(slot).expect("list slot").push((cond, item));
+            }
+        }
+        Ok(Prelude { sections, lists })
+    }
+
+    fn slots(&self) -> Vec<&str> {
+        let mut slots: Vec<&str> = self
+            .sections
+            .keys()
+            .chain(self.lists.keys())
+            .map(String::as_str)
+            .collect();
+        // Longest first, so `sections.readme_extra` is not read as `sections.readme`.
+        slots.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        slots
+    }
+
+    /// Liquid that leaves `sections_<slot>` holding what scaffold puts in `sections.<slot>`.
+    fn capture(&self, slot: &str, conds: &mut Conds) -> Result<String> {
+        let var = format!("sections_{slot}");
+        let mut out = String::new();
+        if let Some(items) = self.lists.get(slot) {
+            out.push_str(&format!("{{% capture {var} %}}"));
+            for (cond, item) in items {
+                out.push_str(&guarded(conds, cond, item));
+            }
+            out.push_str("{% endcapture %}");
+            return Ok(out);
+        }
+        // Parts are trimmed at the end and each ends with one newline, a blank line
+        // between them (generate::sections).
+        out.push_str(&format!("{{% assign {var} = \"\" %}}"));
+        for (cond, source) in &self.sections[slot] {
+            let part = format!(
+                "{{% capture scaffold_part %}}{source}{{% endcapture %}}{{% if {var} != \"\" %}}{{% capture {var} %}}{{{{ {var} }}}}\n{{% endcapture %}}{{% endif %}}{{% capture {var} %}}{{{{ {var} }}}}{{{{ scaffold_part | rstrip }}}}\n{{% endcapture %}}"
+            );
+            out.push_str(&guarded(conds, cond, &part));
+        }
+        Ok(out)
+    }
+}
+
+/// A rule's items in `docs/decisions.md` (allowed or warned), one per text its matched
+/// values give, each under the condition that it fired (and, for a deny rule, was allowed).
+fn rule_items(
+    catalogue: &Catalogue,
+    renderer: &Renderer,
+    rule: &crate::rules::Rule,
+    names: &liquid::Object,
+) -> Result<Vec<(Cond, &'static str, String)>> {
+    if !matches!(rule.severity, Severity::Deny | Severity::Warn) {
+        return Ok(Vec::new());
+    }
+    let fires = cond::all_hold(catalogue, &rule.when);
+    let mut dims: Vec<Dim> = Vec::new();
+    cond::dims(&fires, &mut dims);
+    let allow = std::collections::BTreeSet::from([rule.id.clone()]);
+    let mut by_item: BTreeMap<(&'static str, String), Vec<cond::Point>> = BTreeMap::new();
+    for point in cond::points(catalogue, &dims) {
+        let selection: Selection = cond::selection_at(catalogue, &dims, &point);
+        let outcomes: Vec<Outcome> =
+            crate::rules::evaluate(std::slice::from_ref(rule), &selection, &allow);
+        for outcome in outcomes
+            .iter()
+            .filter(|o| matches!(o.verdict, Verdict::Allowed | Verdict::Warned))
+        {
+            if let Some((slot, item)) =
+                crate::lists::outcome_item(catalogue, renderer, outcome, names)?
+            {
+                by_item.entry((slot, item)).or_default().push(point.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((slot, item), points) in by_item {
+        let mut cond = cond::cond_of_points(catalogue, &dims, &points);
+        if rule.severity == Severity::Deny {
+            cond = Cond::all([cond, Cond::Allowed(rule.id.clone())]);
+        }
+        out.push((cond, slot, text::literal(&item, &rule.id)?));
+    }
+    Ok(out)
+}
+
+/// `.scaffold.toml` as Liquid: the record of a stand-in selection, its values made
+/// variables again.
+fn record(catalogue: &Catalogue) -> Result<String> {
+    let token = |what: &str| format!("q7record{}q7", what.replace('_', "x"));
+    let mut selection = Selection::default();
+    for axis in &catalogue.axes {
+        selection.set(&axis.name, vec![token(&axis.name)]);
+    }
+    let warned = catalogue
+        .rules
+        .iter()
+        .find(|r| r.severity == Severity::Warn)
+        .map(|r| Outcome {
+            rule: crate::rules::Rule {
+                id: token("warnings"),
+                ..r.clone()
+            },
+            verdict: Verdict::Warned,
+            matched: Vec::new(),
+            instead: Vec::new(),
+        });
+    let resolved = Resolved {
+        selection,
+        outcomes: warned.into_iter().collect(),
+        allowed: vec![token("allow")],
+        unused_allows: Vec::new(),
+    };
+    let name =
+        crate::name::ProjectName::parse(text::PROJECT).map_err(|e| Error::template("record", e))?;
+    let mut out = crate::record::render(catalogue, &resolved, &name);
+    let list = |var: &str| {
+        format!(
+            "[{{% for v in {var} %}}\"{{{{ v }}}}\"{{% unless forloop.last %}}, {{% endunless %}}{{% endfor %}}]"
+        )
+    };
+    let mut swaps: Vec<(String, String)> = vec![
+        (
+            format!("[\"{}\"]", token("allow")),
+            list("scaffold_allowed"),
+        ),
+        (
+            format!("[\"{}\"]", token("warnings")),
+            list("scaffold_warned"),
+        ),
+    ];
+    for axis in &catalogue.axes {
+        if axis.manifest.multi {
+            swaps.push((format!("[\"{}\"]", token(&axis.name)), list(&axis.name)));
+        } else {
+            swaps.push((token(&axis.name), format!("{{{{ {} }}}}", axis.name)));
+        }
+    }
+    // Stand-in tokens become markers Liquid never sees, then the variables.
+    let mut markers = Vec::new();
+    for (i, (from, to)) in swaps.iter().enumerate() {
+        let marker = format!("\u{1}{i}\u{1}");
+        if !out.contains(from.as_str()) {
+            return Err(Error::template(
+                "record",
+                format!("`{from}` is not in the record"),
+            ));
+        }
+        out = out.replace(from.as_str(), &marker);
+        markers.push((marker, to.clone()));
+    }
+    let mut liquid = text::literal(&out, RECORD_FILE)?;
+    for (marker, to) in markers {
+        liquid = liquid.replace(&marker, &to);
+    }
+    Ok(liquid)
+}
