@@ -129,9 +129,10 @@ pub fn generate(
     let fragments = plan(catalogue, &resolved.selection);
     for fragment in &fragments {
         if let Some(why) = fragment.manifest.reserved_names.get(&name.crate_name()) {
-            return Err(Error::usage(format!(
-                "the project name `{name}` cannot be used with `{}`: {why}; choose another name, for example `{name}-service`",
-                fragment.id
+            return Err(Error::usage(reserved_name_message(
+                name.as_str(),
+                &fragment.id,
+                why,
             )));
         }
     }
@@ -462,6 +463,21 @@ fn mark_executables(fragments: &[&Fragment], output: &mut Output) -> Result<()> 
     Ok(())
 }
 
+/// Why a fragment's reserved name cannot be the project's (scaffold and the cargo-generate
+/// hook say the same).
+pub fn reserved_name_message(name: &str, fragment: &str, why: &str) -> String {
+    format!(
+        "the project name `{name}` cannot be used with `{fragment}`: {why}; choose another name, for example `{name}-service`"
+    )
+}
+
+/// Why a project cannot be called like a crate the repo uses.
+pub fn name_clash_message(name: &str, taken: &str) -> String {
+    format!(
+        "the project name `{name}` clashes with the `{taken}` crate the generated repo uses; choose another name, for example `{name}-service`"
+    )
+}
+
 /// A project called like one of its own dependencies (or workspace members) cannot build.
 fn check_crate_name_is_free(output: &Output, name: &ProjectName) -> Result<()> {
     let Some(manifest) = output.text("Cargo.toml") else {
@@ -487,9 +503,7 @@ fn check_crate_name_is_free(output: &Output, name: &ProjectName) -> Result<()> {
         .filter_map(|m| m.as_str().map(str::to_string));
     for taken in deps.chain(members) {
         if taken.replace('-', "_") == crate_name {
-            return Err(Error::usage(format!(
-                "the project name `{name}` clashes with the `{taken}` crate the generated repo uses; choose another name, for example `{name}-service`"
-            )));
+            return Err(Error::usage(name_clash_message(name.as_str(), &taken)));
         }
     }
     Ok(())

@@ -83,7 +83,8 @@ fn asked_axes(catalogue: &Catalogue) -> impl Iterator<Item = &crate::catalogue::
         .filter(|a| a.manifest.multi || a.options.len() > 1)
 }
 
-/// The Rhai pre-hook.
+/// The Rhai pre-hook: it reads the answers, applies the rules, sets the conditions the
+/// templates test and removes the files the selection does not have.
 pub fn pre_hook(
     catalogue: &Catalogue,
     conds: &Conds,
@@ -97,8 +98,24 @@ pub fn pre_hook(
         "variable::set(\"scaffold_version\", {:?});\n\n",
         env!("CARGO_PKG_VERSION")
     ));
+    for part in [
+        answers(catalogue),
+        reserved_names(catalogue),
+        dependency_names(catalogue),
+        overrides(catalogue),
+        rules(catalogue),
+        conditions(conds),
+        removals(presence),
+    ] {
+        out.push_str(&part);
+        out.push('\n');
+    }
+    Ok(out)
+}
 
-    // Answers.
+/// Each axis's answer as a Rhai variable (a list for a multi-value axis, in catalogue order).
+fn answers(catalogue: &Catalogue) -> String {
+    let mut out = String::new();
     for axis in &catalogue.axes {
         let name = &axis.name;
         let values: Vec<&str> = axis.option_values().collect();
@@ -117,27 +134,36 @@ pub fn pre_hook(
         }
     }
 
-    // Names the code cannot live with.
-    out.push('\n');
+    out
+}
+
+/// Project names a composed fragment's code cannot live with.
+fn reserved_names(catalogue: &Catalogue) -> String {
+    let mut out = String::new();
     for fragment in catalogue.fragments() {
         if fragment.manifest.reserved_names.is_empty() {
             continue;
         }
         let when = super::composed(catalogue, fragment);
         for (name, why) in &fragment.manifest.reserved_names {
-            let message = format!(
-                "the project name `{name}` cannot be used with `{}`: {why}; choose another name, for example `{name}-service`",
-                fragment.id
-            );
+            let message = crate::generate::reserved_name_message(name, &fragment.id, why);
+            let when = match &when {
+                Cond::True => String::new(),
+                other => format!("{} && ", other.rhai()),
+            };
             out.push_str(&format!(
-                "if {} && variable::get(\"crate_name\") == {name:?} {{ abort({message:?}); }}\n",
-                when.rhai()
+                "if {when}variable::get(\"crate_name\") == {name:?} {{ abort({message:?}); }}\n"
             ));
         }
     }
 
-    // A project called like a dependency cannot build. scaffold checks the dependencies of
-    // the selection; the hook checks every dependency any selection can have.
+    out
+}
+
+/// A project called like a dependency cannot build. scaffold checks the dependencies of the
+/// selection; the hook checks every dependency any selection can have.
+fn dependency_names(catalogue: &Catalogue) -> String {
+    let mut out = String::new();
     let mut deps: BTreeSet<String> = BTreeSet::new();
     if let Some(Ok(base)) = catalogue
         .tree
@@ -173,15 +199,18 @@ pub fn pre_hook(
     }
     for dep in deps {
         let crate_name = dep.replace('-', "_");
-        let message = format!(
-            "the project name clashes with the `{dep}` crate the generated repo can use; choose another name, for example `{crate_name}-service`"
-        );
+        let message = crate::generate::name_clash_message(&dep, &dep);
         out.push_str(&format!(
             "if variable::get(\"crate_name\") == {crate_name:?} {{ abort({message:?}); }}\n"
         ));
     }
 
-    // Rule overrides.
+    out
+}
+
+/// The `allow` answer, checked against the rules table.
+fn overrides(catalogue: &Catalogue) -> String {
+    let mut out = String::new();
     let denies: Vec<&str> = catalogue
         .rules
         .iter()
@@ -199,7 +228,12 @@ pub fn pre_hook(
         denies.join(", ")
     ));
 
-    // Rules: refuse what is denied, say what is warned and allowed.
+    out
+}
+
+/// Refuse what is denied; say (and record) what is warned and allowed.
+fn rules(catalogue: &Catalogue) -> String {
+    let mut out = String::new();
     out.push_str("let refused = \"\";\nlet notes = \"\";\nlet allowed = [];\nlet warned = [];\n");
     for rule in &catalogue.rules {
         if !matches!(rule.severity, Severity::Deny | Severity::Warn) {
@@ -210,8 +244,7 @@ pub fn pre_hook(
             if rule.severity == Severity::Deny {
                 let mut denied = outcome.clone();
                 denied.verdict = Verdict::Denied;
-                let text = defines(catalogue, &crate::cli::report::refusal_text(&denied))
-                    .replace("nothing was written", "no file was written");
+                let text = defines(catalogue, &crate::cli::report::refusal_text(&denied));
                 let note = format!(
                     "allowed[{id}]: {} (allow={id}; recorded in docs/decisions.md)\n",
                     rule.title
@@ -238,8 +271,12 @@ pub fn pre_hook(
     }
     out.push_str("if refused != \"\" { abort(refused + \"no file was written.\"); }\nif notes != \"\" { print(notes); }\nallowed.sort();\nvariable::set(\"scaffold_allowed\", allowed);\nvariable::set(\"scaffold_warned\", warned);\n");
 
-    // Conditions.
-    out.push('\n');
+    out
+}
+
+/// Every condition the Liquid files test, as a boolean variable.
+fn conditions(conds: &Conds) -> String {
+    let mut out = String::new();
     for (i, cond) in conds.list.iter().enumerate() {
         out.push_str(&format!(
             "variable::set(\"scaffold_if_{i}\", {});\n",
@@ -247,9 +284,13 @@ pub fn pre_hook(
         ));
     }
 
-    // Files this selection does not write, then the folders left empty. The template's
-    // files may still carry their .liquid suffix here (a --path template does).
-    out.push('\n');
+    out
+}
+
+/// Files this selection does not write, then the folders left empty. The template's files
+/// may still carry their .liquid suffix here (a --path template does).
+fn removals(presence: &BTreeMap<String, Cond>) -> String {
+    let mut out = String::new();
     let mut by_cond: BTreeMap<&Cond, Vec<&str>> = BTreeMap::new();
     for (path, when) in presence {
         by_cond.entry(when).or_default().push(path);
@@ -277,7 +318,7 @@ pub fn pre_hook(
     out.push_str(&format!(
         "for dir in {dirs:?} {{ if file::exists(dir) && file::listdir(dir).len() == 0 {{ file::delete(dir); }} }}\n"
     ));
-    Ok(out)
+    out
 }
 
 /// Advice worded for cargo-generate: `--queue redis` becomes `--define queue=redis`.

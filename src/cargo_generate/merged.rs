@@ -189,45 +189,58 @@ struct Placed {
     samples: Vec<(Vec<Dim>, Point)>,
 }
 
-/// TOML units: descend through the tables the owner's document already has; the first key
-/// it lacks (a new dependency line, a new table) is one unit.
-fn toml_units(base_text: &str, target: &str, contributors: &[&Fragment]) -> Result<Vec<Unit>> {
-    let doc: toml_edit::DocumentMut = base_text
-        .parse()
-        .map_err(|e| Error::template(target, format!("not valid TOML before merging: {e}")))?;
-    let mut units: Vec<Unit> = Vec::new();
+/// Units: descend through the tables (mappings) the owner's document already has; the first
+/// key it lacks (a new dependency line, a new table, a new service) is one unit.
+fn units(
+    target: &str,
+    contributors: &[&Fragment],
+    has_table: &dyn Fn(&[String]) -> bool,
+) -> Vec<Unit> {
     fn walk(
         table: &toml::Table,
-        existing: Option<&toml_edit::Table>,
         path: &mut Vec<String>,
+        has_table: &dyn Fn(&[String]) -> bool,
         units: &mut Vec<Unit>,
     ) {
         for (key, value) in table {
             path.push(key.clone());
-            let below = existing.and_then(|t| t.get(key)).and_then(|i| i.as_table());
-            match (value, below) {
-                (toml::Value::Table(inner), Some(below)) => walk(inner, Some(below), path, units),
-                _ => {
-                    if !units.contains(path) {
-                        units.push(path.clone());
-                    }
-                }
+            match value {
+                toml::Value::Table(inner) if has_table(path) => walk(inner, path, has_table, units),
+                _ if !units.contains(path) => units.push(path.clone()),
+                _ => {}
             }
             path.pop();
         }
     }
+    let mut out = Vec::new();
     for fragment in contributors {
         walk(
             &fragment.manifest.merge[target],
-            Some(doc.as_table()),
             &mut Vec::new(),
-            &mut units,
+            has_table,
+            &mut out,
         );
     }
-    Ok(units)
+    out
 }
 
-/// YAML and JSON units, found the same way as TOML's in the parsed document.
+fn toml_units(base_text: &str, target: &str, contributors: &[&Fragment]) -> Result<Vec<Unit>> {
+    let doc: toml_edit::DocumentMut = base_text
+        .parse()
+        .map_err(|e| Error::template(target, format!("not valid TOML before merging: {e}")))?;
+    let has_table = |path: &[String]| {
+        let mut table = doc.as_table();
+        for key in path {
+            match table.get(key).and_then(|i| i.as_table()) {
+                Some(inner) => table = inner,
+                None => return false,
+            }
+        }
+        true
+    };
+    Ok(units(target, contributors, &has_table))
+}
+
 fn tree_units(
     base_text: &str,
     target: &str,
@@ -240,36 +253,12 @@ fn tree_units(
         _ => serde_json::from_str(base_text)
             .map_err(|e| Error::template(target, format!("not valid JSON before merging: {e}")))?,
     };
-    let mut units: Vec<Unit> = Vec::new();
-    fn walk(
-        table: &toml::Table,
-        existing: Option<&serde_json::Value>,
-        path: &mut Vec<String>,
-        units: &mut Vec<Unit>,
-    ) {
-        for (key, value) in table {
-            path.push(key.clone());
-            let below = existing.and_then(|v| v.get(key)).filter(|v| v.is_object());
-            match (value, below) {
-                (toml::Value::Table(inner), Some(below)) => walk(inner, Some(below), path, units),
-                _ => {
-                    if !units.contains(path) {
-                        units.push(path.clone());
-                    }
-                }
-            }
-            path.pop();
-        }
-    }
-    for fragment in contributors {
-        walk(
-            &fragment.manifest.merge[target],
-            Some(&doc),
-            &mut Vec::new(),
-            &mut units,
-        );
-    }
-    Ok(units)
+    let has_table = |path: &[String]| {
+        path.iter()
+            .try_fold(&doc, |value, key| value.get(key))
+            .is_some_and(|v| v.is_object())
+    };
+    Ok(units(target, contributors, &has_table))
 }
 
 /// A contribution cut down to one unit (None when it does not touch the unit).
