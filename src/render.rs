@@ -81,6 +81,16 @@ impl Renderer {
         Renderer { parser }
     }
 
+    /// Parses `source` (from `location`, for messages) once, to render it many times.
+    pub fn prepare<'a>(&self, location: &str, source: &'a str) -> Result<Prepared<'a>> {
+        let stash = Stash::new(source);
+        let template = self
+            .parser
+            .parse(stash.template())
+            .map_err(|e| Error::template(location, format!("invalid Liquid: {e}")))?;
+        Ok(Prepared { stash, template })
+    }
+
     /// Renders `source` (from `location`, for messages) with `context`.
     pub fn render(&self, location: &str, source: &str, context: &liquid::Object) -> Result<String> {
         let stashed = Stash::new(source);
@@ -92,6 +102,22 @@ impl Renderer {
             .render(context)
             .map_err(|e| Error::template(location, format!("cannot render: {e}")))?;
         Ok(stashed.restore(&rendered))
+    }
+}
+
+/// A parsed template.
+pub struct Prepared<'a> {
+    stash: Stash<'a>,
+    template: liquid::Template,
+}
+
+impl Prepared<'_> {
+    pub fn render(&self, location: &str, context: &liquid::Object) -> Result<String> {
+        let rendered = self
+            .template
+            .render(context)
+            .map_err(|e| Error::template(location, format!("cannot render: {e}")))?;
+        Ok(self.stash.restore(&rendered))
     }
 }
 

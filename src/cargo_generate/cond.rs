@@ -16,8 +16,8 @@ pub enum Cond {
     Is(String, String),
     /// A multi-value axis includes the value.
     Has(String, String),
-    /// The rule was overridden with `--allow` (the `allow` placeholder); the hook knows it,
-    /// a selection alone does not, so it never holds here.
+    /// The rule was overridden with `--allow` (the `allow` placeholder): a selection alone
+    /// does not say, so [`Cond::eval`] takes it as not overridden.
     Allowed(String),
     Not(Box<Cond>),
     All(Vec<Cond>),
@@ -69,16 +69,21 @@ impl Cond {
     }
 
     pub fn eval(&self, selection: &Selection) -> bool {
+        self.eval_allowing(selection, &[])
+    }
+
+    /// As [`Cond::eval`], with the rules overridden with `--allow`.
+    pub fn eval_allowing(&self, selection: &Selection, allowed: &[String]) -> bool {
         match self {
             Cond::True => true,
             Cond::False => false,
             Cond::Is(axis, value) | Cond::Has(axis, value) => {
                 selection.get(axis).iter().any(|v| v == value)
             }
-            Cond::Allowed(_) => false,
-            Cond::Not(inner) => !inner.eval(selection),
-            Cond::All(items) => items.iter().all(|c| c.eval(selection)),
-            Cond::Any(items) => items.iter().any(|c| c.eval(selection)),
+            Cond::Allowed(id) => allowed.contains(id),
+            Cond::Not(inner) => !inner.eval_allowing(selection, allowed),
+            Cond::All(items) => items.iter().all(|c| c.eval_allowing(selection, allowed)),
+            Cond::Any(items) => items.iter().any(|c| c.eval_allowing(selection, allowed)),
         }
     }
 

@@ -107,102 +107,212 @@ fn sequence(catalogue: &Catalogue) -> Vec<(&Fragment, Cond)> {
 
 /// The whole template: paths relative to the repo root → files.
 pub fn derive(catalogue: &Catalogue) -> Result<BTreeMap<String, TemplateFile>> {
-    let renderer = Renderer::new();
-    let mut conds = Conds::default();
-    let sequence = sequence(catalogue);
-    let env = env_vars(catalogue, &renderer, &sequence)?;
-    let prelude = Prelude::new(catalogue, &renderer, &sequence, &env)?;
+    Ok(Template::derive(catalogue)?.files)
+}
 
-    let mut files: BTreeMap<String, TemplateFile> = BTreeMap::new();
-    let mut presence: BTreeMap<String, Cond> = BTreeMap::new();
-    let targets: Vec<&String> = catalogue
-        .fragments()
-        .flat_map(|f| f.manifest.merge.keys())
-        .collect();
+/// The derived template, with what its hook decides kept as data so the template can also
+/// be rendered here ([`Template::parsed`]) for many more selections than running
+/// cargo-generate allows.
+pub struct Template {
+    /// Paths relative to the repo root → files.
+    pub files: BTreeMap<String, TemplateFile>,
+    /// `scaffold_if_<n>` is `conditions[n]`.
+    conditions: Vec<Cond>,
+    /// Output paths written only under a condition.
+    presence: BTreeMap<String, Cond>,
+    /// The multi-value axes (their Liquid value is a list).
+    multi: Vec<String>,
+}
 
-    for (path, owners) in owners(catalogue) {
-        let location = format!("{path} (cargo-generate template)");
-        let when = Cond::any(owners.iter().map(|o| o.cond.clone()));
-        let executable = owners.iter().any(|o| o.executable);
-        let contents = if targets.contains(&&path) {
-            let [owner] = owners.as_slice() else {
-                return Err(Error::template(&location, "a merged file needs one owner"));
+impl Template {
+    /// The template's output files parsed once, to render many selections here.
+    pub fn parsed(&self) -> Result<Parsed<'_>> {
+        let renderer = Renderer::new();
+        let prefix = format!("{TEMPLATE_DIR}/");
+        let mut files = BTreeMap::new();
+        for (path, file) in &self.files {
+            let Some(output) = path
+                .strip_prefix(&prefix)
+                .and_then(|p| p.strip_suffix(LIQUID_SUFFIX))
+            else {
+                continue;
             };
-            if owner.cond != Cond::True {
-                return Err(Error::template(
-                    &location,
-                    "a merged file must be written by every selection",
-                ));
+            let prepared = renderer.prepare(path, &file.contents)?;
+            files.insert(output.to_string(), (path.as_str(), prepared));
+        }
+        Ok(Parsed {
+            template: self,
+            files,
+        })
+    }
+}
+
+/// A [`Template`] with its output files parsed.
+pub struct Parsed<'t> {
+    template: &'t Template,
+    /// Output path → (template path, parsed file).
+    files: BTreeMap<String, (&'t str, crate::render::Prepared<'t>)>,
+}
+
+impl Parsed<'_> {
+    /// What cargo-generate writes for a resolved selection, rendered here: the hook's
+    /// decisions taken from the same conditions, the files rendered with scaffold's Liquid.
+    /// Paths are output paths; `.env` secrets hold the examples, as the hook writes them.
+    pub fn render(
+        &self,
+        resolved: &Resolved,
+        name: &crate::name::ProjectName,
+    ) -> Result<BTreeMap<String, String>> {
+        let template = self.template;
+        let selection = &resolved.selection;
+        let holds = |cond: &Cond| cond.eval_allowing(selection, &resolved.allowed);
+        let mut context = liquid::object!({
+            "project_name": name.as_str(),
+            "crate_name": name.crate_name(),
+            "scaffold_version": env!("CARGO_PKG_VERSION"),
+            "scaffold_allowed": resolved.allowed.clone(),
+            "scaffold_warned": resolved
+                .outcomes
+                .iter()
+                .filter(|o| o.verdict == Verdict::Warned)
+                .map(|o| o.rule.id.clone())
+                .collect::<Vec<_>>(),
+        });
+        for (axis, values) in selection.iter() {
+            let value = if template.multi.iter().any(|m| m == axis) {
+                liquid::model::to_value(&values).expect("strings convert")
+            } else {
+                liquid::model::to_value(&values.first()).expect("strings convert")
+            };
+            context.insert(axis.to_string().into(), value);
+        }
+        for (i, cond) in template.conditions.iter().enumerate() {
+            context.insert(
+                format!("scaffold_if_{i}").into(),
+                liquid::model::Value::scalar(holds(cond)),
+            );
+        }
+        let mut out = BTreeMap::new();
+        for (output, (path, prepared)) in &self.files {
+            if template.presence.get(output).is_some_and(|c| !holds(c)) {
+                continue;
             }
-            let base = merged::Base {
-                source: &owner.source,
-                liquid: owner.liquid,
-                location: &owner.location,
-            };
-            merged::derive(catalogue, &renderer, &mut conds, &path, &base)?
-        } else {
-            let mut body = String::new();
-            let single = owners.len() == 1 && owners[0].cond == Cond::True;
-            for (i, owner) in owners.iter().enumerate() {
-                if !single {
-                    let var = conds.var(&owner.cond);
-                    body.push_str(&format!(
-                        "{{% {} {var} %}}",
-                        if i == 0 { "if" } else { "elsif" }
+            out.insert(output.clone(), prepared.render(path, &context)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Template {
+    /// Derives the template from the catalogue.
+    pub fn derive(catalogue: &Catalogue) -> Result<Template> {
+        let renderer = Renderer::new();
+        let mut conds = Conds::default();
+        let sequence = sequence(catalogue);
+        let env = env_vars(catalogue, &renderer, &sequence)?;
+        let prelude = Prelude::new(catalogue, &renderer, &sequence, &env)?;
+
+        let mut files: BTreeMap<String, TemplateFile> = BTreeMap::new();
+        let mut presence: BTreeMap<String, Cond> = BTreeMap::new();
+        let targets: Vec<&String> = catalogue
+            .fragments()
+            .flat_map(|f| f.manifest.merge.keys())
+            .collect();
+
+        for (path, owners) in owners(catalogue) {
+            let location = format!("{path} (cargo-generate template)");
+            let when = Cond::any(owners.iter().map(|o| o.cond.clone()));
+            let executable = owners.iter().any(|o| o.executable);
+            let contents = if targets.contains(&&path) {
+                let [owner] = owners.as_slice() else {
+                    return Err(Error::template(&location, "a merged file needs one owner"));
+                };
+                if owner.cond != Cond::True {
+                    return Err(Error::template(
+                        &location,
+                        "a merged file must be written by every selection",
                     ));
                 }
-                body.push_str(&owner_liquid(owner, &prelude, &mut conds)?);
+                let base = merged::Base {
+                    source: &owner.source,
+                    liquid: owner.liquid,
+                    location: &owner.location,
+                };
+                merged::derive(catalogue, &renderer, &mut conds, &path, &base)?
+            } else {
+                let mut body = String::new();
+                let single = owners.len() == 1 && owners[0].cond == Cond::True;
+                for (i, owner) in owners.iter().enumerate() {
+                    if !single {
+                        let var = conds.var(&owner.cond);
+                        body.push_str(&format!(
+                            "{{% {} {var} %}}",
+                            if i == 0 { "if" } else { "elsif" }
+                        ));
+                    }
+                    body.push_str(&owner_liquid(owner, &prelude, &mut conds)?);
+                }
+                if !single {
+                    body.push_str("{% endif %}");
+                }
+                body
+            };
+            if when != Cond::True {
+                presence.insert(path.clone(), when);
             }
-            if !single {
-                body.push_str("{% endif %}");
-            }
-            body
-        };
-        if when != Cond::True {
-            presence.insert(path.clone(), when);
+            files.insert(
+                path,
+                TemplateFile {
+                    contents,
+                    executable,
+                },
+            );
         }
+
         files.insert(
-            path,
+            ENV_FILE.into(),
             TemplateFile {
-                contents,
-                executable,
+                contents: dot_env(&env, &mut conds)?,
+                executable: false,
             },
         );
+        files.insert(
+            RECORD_FILE.into(),
+            TemplateFile {
+                contents: record(catalogue)?,
+                executable: false,
+            },
+        );
+
+        let mut out: BTreeMap<String, TemplateFile> = files
+            .into_iter()
+            .map(|(path, file)| (format!("{TEMPLATE_DIR}/{path}{LIQUID_SUFFIX}"), file))
+            .collect();
+        let plain = |contents: String| TemplateFile {
+            contents,
+            executable: false,
+        };
+        out.insert(
+            format!("{TEMPLATE_DIR}/{PRE_HOOK}"),
+            plain(hook::pre_hook(catalogue, &conds, &presence)?),
+        );
+        out.insert(
+            format!("{TEMPLATE_DIR}/cargo-generate.toml"),
+            plain(hook::template_config(catalogue)),
+        );
+        out.insert("cargo-generate.toml".into(), plain(hook::root_config()));
+        Ok(Template {
+            files: out,
+            conditions: conds.list,
+            presence,
+            multi: catalogue
+                .axes
+                .iter()
+                .filter(|a| a.manifest.multi)
+                .map(|a| a.name.clone())
+                .collect(),
+        })
     }
-
-    files.insert(
-        ENV_FILE.into(),
-        TemplateFile {
-            contents: dot_env(&env, &mut conds)?,
-            executable: false,
-        },
-    );
-    files.insert(
-        RECORD_FILE.into(),
-        TemplateFile {
-            contents: record(catalogue)?,
-            executable: false,
-        },
-    );
-
-    let mut out: BTreeMap<String, TemplateFile> = files
-        .into_iter()
-        .map(|(path, file)| (format!("{TEMPLATE_DIR}/{path}{LIQUID_SUFFIX}"), file))
-        .collect();
-    let plain = |contents: String| TemplateFile {
-        contents,
-        executable: false,
-    };
-    out.insert(
-        format!("{TEMPLATE_DIR}/{PRE_HOOK}"),
-        plain(hook::pre_hook(catalogue, &conds, &presence)?),
-    );
-    out.insert(
-        format!("{TEMPLATE_DIR}/cargo-generate.toml"),
-        plain(hook::template_config(catalogue)),
-    );
-    out.insert("cargo-generate.toml".into(), plain(hook::root_config()));
-    Ok(out)
 }
 
 /// One fragment's template for an output path.
