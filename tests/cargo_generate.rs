@@ -97,7 +97,16 @@ fn every_placeholder_has_the_prompt_scaffold_asks() {
             );
         }
     }
-    assert!(placeholders.contains_key(cargo_generate::ALLOW));
+    let conditional = config["conditional"].as_table().unwrap();
+    let questions: Vec<&str> = conditional
+        .values()
+        .flat_map(|block| block["placeholders"].as_table().unwrap().keys())
+        .map(String::as_str)
+        .collect();
+    assert!(
+        questions.contains(&cargo_generate::allow_placeholder("no-job-queue").as_str()),
+        "a firing deny rule asks whether to take the risk: {questions:?}"
+    );
 }
 
 #[test]

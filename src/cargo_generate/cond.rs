@@ -105,6 +105,30 @@ impl Cond {
         }
     }
 
+    /// A Rhai expression over cargo-generate's placeholders (for `[conditional]` tables,
+    /// which see the answers before the hook runs): a multi-value axis is its comma list.
+    pub fn rhai_over_placeholders(&self, list_suffix: &str) -> String {
+        let join = |items: &[Cond], op: &str| {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|c| c.rhai_over_placeholders(list_suffix))
+                .collect();
+            format!("({})", parts.join(op))
+        };
+        match self {
+            Cond::Has(axis, value) => {
+                format!(
+                    "(\",\" + {axis}{list_suffix} + \",\").contains({:?})",
+                    format!(",{value},")
+                )
+            }
+            Cond::Not(inner) => format!("!({})", inner.rhai_over_placeholders(list_suffix)),
+            Cond::All(items) => join(items, " && "),
+            Cond::Any(items) => join(items, " || "),
+            other => other.rhai(),
+        }
+    }
+
     fn rhai_atom(&self) -> String {
         match self {
             Cond::Is(..) => format!("({})", self.rhai()),

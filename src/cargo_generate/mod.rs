@@ -32,8 +32,11 @@ pub const TEMPLATE_DIR: &str = "cargo-generate";
 pub const PRE_HOOK: &str = "scaffold-pre.rhai";
 /// The placeholder that carries a multi-value axis (comma-separated): `<axis>_list`.
 pub const LIST_SUFFIX: &str = "_list";
-/// The placeholder for rule overrides (comma-separated rule ids).
-pub const ALLOW: &str = "allow";
+/// The placeholder that overrides a deny rule, asked only when the rule fires:
+/// `allow_<rule id with underscores>`, a yes/no question.
+pub fn allow_placeholder(rule_id: &str) -> String {
+    format!("allow_{}", rule_id.replace('-', "_"))
+}
 const LIQUID_SUFFIX: &str = ".liquid";
 
 /// One file of the derived template.

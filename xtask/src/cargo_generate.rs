@@ -75,11 +75,9 @@ pub fn defines(catalogue: &Catalogue, resolved: &resolve::Resolved) -> Vec<Strin
             out.push(format!("{}={}", axis.name, values.join("")));
         }
     }
-    out.push(format!(
-        "{}={}",
-        cargo_generate::ALLOW,
-        resolved.allowed.join(",")
-    ));
+    for id in &resolved.allowed {
+        out.push(format!("{}=true", cargo_generate::allow_placeholder(id)));
+    }
     out
 }
 
@@ -332,13 +330,7 @@ fn refusal(bin: &Path, catalogue: &Catalogue, template: &Path, work: &Path) -> R
     let rule = catalogue
         .rule("no-job-queue")
         .context("the no-job-queue rule exists")?;
-    let out = run(
-        bin,
-        template,
-        work,
-        "refused",
-        &["queue=none".into(), "allow=".into()],
-    )?;
+    let out = run(bin, template, work, "refused", &["queue=none".into()])?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     ensure!(
         !out.status.success(),
