@@ -293,11 +293,8 @@ fn rules(catalogue: &Catalogue) -> String {
 /// Every condition the Liquid files test, as a boolean variable.
 fn conditions(conds: &Conds) -> String {
     let mut out = String::new();
-    for (i, cond) in conds.list.iter().enumerate() {
-        out.push_str(&format!(
-            "variable::set(\"scaffold_if_{i}\", {});\n",
-            cond.rhai()
-        ));
+    for (name, cond) in &conds.list {
+        out.push_str(&format!("variable::set({name:?}, {});\n", cond.rhai()));
     }
 
     out

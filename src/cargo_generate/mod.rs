@@ -46,22 +46,30 @@ pub struct TemplateFile {
     pub executable: bool,
 }
 
-/// Named conditions: the hook sets each as a boolean variable the Liquid files test.
+/// Named conditions: the hook sets each as a boolean variable the Liquid files test. A
+/// condition on one value is named after it (`api_is_rest`, `pg_extensions_has_postgis`);
+/// the others are numbered (`cond_17`).
 #[derive(Debug, Default)]
 pub struct Conds {
-    list: Vec<Cond>,
+    list: Vec<(String, Cond)>,
 }
 
 impl Conds {
     pub fn var(&mut self, cond: &Cond) -> String {
-        let index = match self.list.iter().position(|c| c == cond) {
-            Some(i) => i,
-            None => {
-                self.list.push(cond.clone());
-                self.list.len() - 1
-            }
+        if let Some((name, _)) = self.list.iter().find(|(_, c)| c == cond) {
+            return name.clone();
+        }
+        let word = |s: &str| s.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+        let named = match cond {
+            Cond::Is(axis, value) => Some(format!("{}_is_{}", word(axis), word(value))),
+            Cond::Has(axis, value) => Some(format!("{}_has_{}", word(axis), word(value))),
+            _ => None,
         };
-        format!("scaffold_if_{index}")
+        let name = named
+            .filter(|n| !self.list.iter().any(|(taken, _)| taken == n))
+            .unwrap_or_else(|| format!("cond_{}", self.list.len()));
+        self.list.push((name.clone(), cond.clone()));
+        name
     }
 }
 
@@ -119,8 +127,8 @@ pub fn derive(catalogue: &Catalogue) -> Result<BTreeMap<String, TemplateFile>> {
 pub struct Template {
     /// Paths relative to the repo root → files.
     pub files: BTreeMap<String, TemplateFile>,
-    /// `scaffold_if_<n>` is `conditions[n]`.
-    conditions: Vec<Cond>,
+    /// The hook's boolean variables and the conditions they hold.
+    conditions: Vec<(String, Cond)>,
     /// Output paths written only under a condition.
     presence: BTreeMap<String, Cond>,
     /// The multi-value axes (their Liquid value is a list).
@@ -189,9 +197,9 @@ impl Parsed<'_> {
             };
             context.insert(axis.to_string().into(), value);
         }
-        for (i, cond) in template.conditions.iter().enumerate() {
+        for (name, cond) in &template.conditions {
             context.insert(
-                format!("scaffold_if_{i}").into(),
+                name.clone().into(),
                 liquid::model::Value::scalar(holds(cond)),
             );
         }
