@@ -867,3 +867,44 @@ fn home_grown_auth_is_refused_naming_the_providers() {
         .stderr(contains("--auth clerk"));
     sb.assert_untouched();
 }
+
+#[test]
+fn microservices_before_pmf_is_refused_with_the_modular_monolith_and_the_override() {
+    let sb = Sandbox::new();
+    real_templates(&sb)
+        .args(["new", "shop", "--architecture", "microservices", "--yes"])
+        .assert()
+        .code(3)
+        .stderr(contains(
+            "error[microservices-before-pmf]: Microservices before product-market fit",
+        ))
+        .stderr(contains(
+            "because: architecture=microservices, stage=pre-pmf",
+        ))
+        .stderr(contains("kills a young team's"))
+        .stderr(contains("--architecture modular-monolith"))
+        .stderr(contains("--stage post-pmf"))
+        .stderr(contains("--allow microservices-before-pmf"))
+        .stderr(contains("nothing was written"));
+    sb.assert_untouched();
+}
+
+#[test]
+fn microservices_after_the_override_is_not_available_yet_and_writes_nothing() {
+    // Until the microservices shape lands, both ways past the rule stop at "not available".
+    let sb = Sandbox::new();
+    for past_the_rule in [
+        ["--allow", "microservices-before-pmf"],
+        ["--stage", "post-pmf"],
+    ] {
+        real_templates(&sb)
+            .args(["new", "shop", "--architecture", "microservices", "--yes"])
+            .args(past_the_rule)
+            .assert()
+            .code(2)
+            .stderr(contains(
+                "`architecture=microservices` is not available in this version of scaffold yet",
+            ));
+        sb.assert_untouched();
+    }
+}
