@@ -89,10 +89,26 @@ pub fn run(
     name: &str,
     defines: &[String],
 ) -> Result<std::process::Output> {
+    run_from(
+        bin,
+        &["--path".as_ref(), template.as_os_str()],
+        into,
+        name,
+        defines,
+    )
+}
+
+/// As [`run`], with the template given as cargo-generate arguments (`--git <repo> <folder>`).
+fn run_from(
+    bin: &Path,
+    source: &[&std::ffi::OsStr],
+    into: &Path,
+    name: &str,
+    defines: &[String],
+) -> Result<std::process::Output> {
     let mut cmd = Command::new(bin);
     cmd.arg("generate")
-        .arg("--path")
-        .arg(template)
+        .args(source)
         .args(["--name", name, "--silent", "--vcs", "none"])
         .arg("--destination")
         .arg(into);
@@ -190,35 +206,7 @@ pub fn parity(root: &Path) -> Result<()> {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let got = read_tree(&work.join(&name))?;
-        let mut problems = Vec::new();
-        for (path, file) in &expected.files {
-            match got.get(path) {
-                None => problems.push(format!("missing {path}")),
-                Some((contents, executable)) => {
-                    let (mut want, mut have) = (
-                        String::from_utf8_lossy(&file.contents).into_owned(),
-                        String::from_utf8_lossy(contents).into_owned(),
-                    );
-                    if path == generate::ENV_FILE {
-                        want = mask_secrets(&catalogue, &want);
-                        have = mask_secrets(&catalogue, &have);
-                    }
-                    if want != have {
-                        problems.push(format!(
-                            "differs: {path}\n{}",
-                            first_difference(&want, &have)
-                        ));
-                    }
-                    if *executable != file.executable {
-                        problems.push(format!("executable bit differs: {path}"));
-                    }
-                }
-            }
-        }
-        for path in got.keys().filter(|p| !expected.files.contains_key(*p)) {
-            problems.push(format!("extra {path}"));
-        }
+        let problems = compare_tree(&catalogue, &expected, &work.join(&name))?;
         ensure!(
             problems.is_empty(),
             "cargo-generate and scaffold differ for {} (cargo-generate {}):\n  {}",
@@ -234,6 +222,7 @@ pub fn parity(root: &Path) -> Result<()> {
         started.elapsed()
     );
     refusal(&bin, &catalogue, &template, &work)?;
+    from_git(&bin, &catalogue, root, &work)?;
     std::fs::remove_dir_all(&work).ok();
     rendered_here(&catalogue)
 }
@@ -322,6 +311,101 @@ fn compare_here(
         resolved.selection.summary(),
         problems.join("\n  ")
     );
+    Ok(())
+}
+
+/// What cargo-generate wrote into `dir` against what scaffold generated: one line per
+/// difference.
+fn compare_tree(
+    catalogue: &Catalogue,
+    expected: &generate::Output,
+    dir: &Path,
+) -> Result<Vec<String>> {
+    let got = read_tree(dir)?;
+    let mut problems = Vec::new();
+    for (path, file) in &expected.files {
+        match got.get(path) {
+            None => problems.push(format!("missing {path}")),
+            Some((contents, executable)) => {
+                let (mut want, mut have) = (
+                    String::from_utf8_lossy(&file.contents).into_owned(),
+                    String::from_utf8_lossy(contents).into_owned(),
+                );
+                if path == generate::ENV_FILE {
+                    want = mask_secrets(catalogue, &want);
+                    have = mask_secrets(catalogue, &have);
+                }
+                if want != have {
+                    problems.push(format!(
+                        "differs: {path}\n{}",
+                        first_difference(&want, &have)
+                    ));
+                }
+                if *executable != file.executable {
+                    problems.push(format!("executable bit differs: {path}"));
+                }
+            }
+        }
+    }
+    for path in got.keys().filter(|p| !expected.files.contains_key(*p)) {
+        problems.push(format!("extra {path}"));
+    }
+    Ok(problems)
+}
+
+/// `cargo generate --git <this repo> cargo-generate`: the root config's sub-template and the
+/// suffixes cargo-generate strips from a git template. The clone holds what is committed,
+/// so this is skipped (and says so) while the template has uncommitted changes.
+fn from_git(bin: &Path, catalogue: &Catalogue, root: &Path, work: &Path) -> Result<()> {
+    let dirty = Command::new("git")
+        .args([
+            "status",
+            "--porcelain",
+            "--",
+            TEMPLATE_DIR,
+            "cargo-generate.toml",
+        ])
+        .current_dir(root)
+        .output()?;
+    if !dirty.status.success() || !dirty.stdout.is_empty() {
+        println!(
+            "parity: --git skipped: the template has uncommitted changes (or this is not a git checkout)"
+        );
+        return Ok(());
+    }
+    let request = Request {
+        flags: [
+            ("api".to_string(), vec!["graphql".to_string()]),
+            ("pg_extensions".to_string(), vec!["postgis".to_string()]),
+        ]
+        .into(),
+        allow: Vec::new(),
+        preset: None,
+    };
+    let resolved = resolve::resolve(catalogue, &request, &mut NoPrompts)?;
+    let name = "from-git";
+    let expected = generate::generate(
+        catalogue,
+        &resolved,
+        &ProjectName::parse(name)?,
+        &mut || "x".repeat(64),
+    )?;
+    let source = ["--git".as_ref(), root.as_os_str(), TEMPLATE_DIR.as_ref()];
+    let out = run_from(bin, &source, work, name, &defines(catalogue, &resolved))?;
+    ensure!(
+        out.status.success(),
+        "cargo generate --git failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let problems = compare_tree(catalogue, &expected, &work.join(name))?;
+    ensure!(
+        problems.is_empty(),
+        "cargo generate --git and scaffold differ for {}:\n  {}",
+        resolved.selection.summary(),
+        problems.join("\n  ")
+    );
+    println!("parity: cargo generate --git <repo> cargo-generate writes what scaffold new writes");
     Ok(())
 }
 
