@@ -93,15 +93,7 @@ impl Renderer {
 
     /// Renders `source` (from `location`, for messages) with `context`.
     pub fn render(&self, location: &str, source: &str, context: &liquid::Object) -> Result<String> {
-        let stashed = Stash::new(source);
-        let template = self
-            .parser
-            .parse(stashed.template())
-            .map_err(|e| Error::template(location, format!("invalid Liquid: {e}")))?;
-        let rendered = template
-            .render(context)
-            .map_err(|e| Error::template(location, format!("cannot render: {e}")))?;
-        Ok(stashed.restore(&rendered))
+        self.prepare(location, source)?.render(location, context)
     }
 }
 

@@ -1,49 +1,28 @@
 //! The cargo-generate template in cargo-generate/ is derived from templates/: it must be
 //! what the derivation gives today. (`cargo xtask parity` runs cargo-generate on it.)
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use scaffold::cargo_generate::{self, TEMPLATE_DIR, TemplateFile};
+use scaffold::cargo_generate::{self, TEMPLATE_DIR, Template, TemplateFile};
 use scaffold::catalogue::Catalogue;
 
 /// The derivation, done once for every test here (it renders each variant of each unit).
+fn template() -> &'static Template {
+    static DERIVED: OnceLock<Template> = OnceLock::new();
+    DERIVED.get_or_init(|| Template::derive(&Catalogue::embedded().unwrap()).unwrap())
+}
+
 fn derived() -> &'static BTreeMap<String, TemplateFile> {
-    static DERIVED: OnceLock<BTreeMap<String, TemplateFile>> = OnceLock::new();
-    DERIVED.get_or_init(|| cargo_generate::derive(&Catalogue::embedded().unwrap()).unwrap())
+    &template().files
 }
 
 #[test]
 fn the_cargo_generate_template_is_derived_from_the_current_templates() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let derived = derived();
-    let mut stale = Vec::new();
-    for (path, file) in derived {
-        let at = root.join(path);
-        match std::fs::read_to_string(&at) {
-            Ok(text) if text == file.contents => {
-                let executable = std::fs::metadata(&at).unwrap().permissions().mode() & 0o111 != 0;
-                if executable != file.executable {
-                    stale.push(format!("{path} (executable bit)"));
-                }
-            }
-            Ok(_) => stale.push(format!("{path} (contents)")),
-            Err(_) => stale.push(format!("{path} (missing)")),
-        }
-    }
-    for entry in walk(&root.join(TEMPLATE_DIR)) {
-        let rel = entry
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if !derived.contains_key(&rel) {
-            stale.push(format!("{rel} (no longer derived)"));
-        }
-    }
+    let stale = template().stale(root);
     assert!(
         stale.is_empty(),
         "the cargo-generate template is stale; run `cargo xtask cargo-generate` and commit it:\n  {}",
@@ -141,20 +120,4 @@ fn the_hook_refuses_each_deny_rule_with_its_id_and_reason() {
             rule.id
         );
     }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }

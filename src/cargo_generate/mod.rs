@@ -136,6 +136,38 @@ pub struct Template {
 }
 
 impl Template {
+    /// Where the template committed under `root` is not this one: one line per file
+    /// (contents, executable bit, missing, or no longer derived).
+    pub fn stale(&self, root: &std::path::Path) -> Vec<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut stale = Vec::new();
+        for (path, file) in &self.files {
+            let at = root.join(path);
+            match std::fs::read_to_string(&at) {
+                Ok(text) if text == file.contents => {
+                    let mode = std::fs::metadata(&at).map(|m| m.permissions().mode());
+                    if mode.is_ok_and(|m| (m & 0o111 != 0) != file.executable) {
+                        stale.push(format!("{path} (executable bit)"));
+                    }
+                }
+                Ok(_) => stale.push(format!("{path} (contents)")),
+                Err(_) => stale.push(format!("{path} (missing)")),
+            }
+        }
+        for entry in walkdir::WalkDir::new(root.join(TEMPLATE_DIR))
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+        {
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if !self.files.contains_key(&rel) {
+                stale.push(format!("{rel} (no longer derived)"));
+            }
+        }
+        stale
+    }
+
     /// The template's output files parsed once, to render many selections here.
     pub fn parsed(&self) -> Result<Parsed<'_>> {
         let renderer = Renderer::new();
@@ -230,7 +262,7 @@ impl Template {
             .flat_map(|f| f.manifest.merge.keys())
             .collect();
 
-        for (path, owners) in owners(catalogue) {
+        for (path, owners) in owners(catalogue, &sequence) {
             let location = format!("{path} (cargo-generate template)");
             let when = Cond::any(owners.iter().map(|o| o.cond.clone()));
             let executable = owners.iter().any(|o| o.executable);
@@ -336,9 +368,9 @@ struct Owner {
 }
 
 /// Every output path with its possible owners, in composition order.
-fn owners(catalogue: &Catalogue) -> BTreeMap<String, Vec<Owner>> {
+fn owners(catalogue: &Catalogue, sequence: &[(&Fragment, Cond)]) -> BTreeMap<String, Vec<Owner>> {
     let mut out: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
-    for (fragment, cond) in sequence(catalogue) {
+    for (fragment, cond) in sequence {
         let prefix = format!("{}/files", fragment.id);
         for (relative, bytes) in catalogue.tree.under(&prefix) {
             let (target, liquid) = match relative.strip_suffix(LIQUID_SUFFIX) {

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
-use scaffold::cargo_generate::{self, TEMPLATE_DIR, TemplateFile};
+use scaffold::cargo_generate::{self, TEMPLATE_DIR};
 use scaffold::catalogue::Catalogue;
 use scaffold::generate;
 use scaffold::name::ProjectName;
@@ -183,7 +183,8 @@ fn mask_secrets(catalogue: &Catalogue, text: &str) -> String {
 pub fn parity(root: &Path) -> Result<()> {
     let bin = binary()?;
     let catalogue = catalogue(root)?;
-    check_fresh(root, &catalogue)?;
+    let derived = cargo_generate::Template::derive(&catalogue)?;
+    check_fresh(root, &derived)?;
     let template = root.join(TEMPLATE_DIR);
     let work = root.join("target/parity");
     if work.exists() {
@@ -224,15 +225,14 @@ pub fn parity(root: &Path) -> Result<()> {
     refusal(&bin, &catalogue, &template, &work)?;
     from_git(&bin, &catalogue, root, &work)?;
     std::fs::remove_dir_all(&work).ok();
-    rendered_here(&catalogue)
+    rendered_here(&catalogue, &derived)
 }
 
 /// The template rendered here (the hook's decisions from the same conditions, the files
 /// with scaffold's Liquid) for a three-way covering set, far more selections than running
 /// cargo-generate for each allows; the pairwise runs above check the hook itself.
-fn rendered_here(catalogue: &Catalogue) -> Result<()> {
+fn rendered_here(catalogue: &Catalogue, template: &cargo_generate::Template) -> Result<()> {
     let started = Instant::now();
-    let template = cargo_generate::Template::derive(catalogue)?;
     let requests = resolve::covering(&resolve::every_combination(catalogue), 3);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = requests.len().div_ceil(workers);
@@ -240,7 +240,6 @@ fn rendered_here(catalogue: &Catalogue) -> Result<()> {
         let handles: Vec<_> = requests
             .chunks(chunk)
             .map(|part| {
-                let template = &template;
                 scope.spawn(move || {
                     let parsed = match template.parsed() {
                         Ok(p) => p,
@@ -281,30 +280,12 @@ fn compare_here(
     let resolved = resolve::resolve(catalogue, request, &mut NoPrompts)?;
     let name = ProjectName::parse("here")?;
     let expected = generate::generate(catalogue, &resolved, &name, &mut || "x".repeat(64))?;
-    let got = template.render(&resolved, &name)?;
-    let mut problems = Vec::new();
-    for (path, file) in &expected.files {
-        let mut want = String::from_utf8_lossy(&file.contents).into_owned();
-        match got.get(path) {
-            None => problems.push(format!("missing {path}")),
-            Some(have) => {
-                let mut have = have.clone();
-                if path == generate::ENV_FILE {
-                    want = mask_secrets(catalogue, &want);
-                    have = mask_secrets(catalogue, &have);
-                }
-                if want != have {
-                    problems.push(format!(
-                        "differs: {path}\n{}",
-                        first_difference(&want, &have)
-                    ));
-                }
-            }
-        }
-    }
-    for path in got.keys().filter(|p| !expected.files.contains_key(*p)) {
-        problems.push(format!("extra {path}"));
-    }
+    let got = template
+        .render(&resolved, &name)?
+        .into_iter()
+        .map(|(path, text)| (path, (text.into_bytes(), None)))
+        .collect();
+    let problems = differences(catalogue, &expected, &got);
     ensure!(
         problems.is_empty(),
         "{}:\n  {}",
@@ -321,36 +302,47 @@ fn compare_tree(
     expected: &generate::Output,
     dir: &Path,
 ) -> Result<Vec<String>> {
-    let got = read_tree(dir)?;
+    let got = read_tree(dir)?
+        .into_iter()
+        .map(|(path, (contents, executable))| (path, (contents, Some(executable))))
+        .collect();
+    Ok(differences(catalogue, expected, &got))
+}
+
+/// Files as written by the other path: contents, and the executable bit where known.
+type Written = BTreeMap<String, (Vec<u8>, Option<bool>)>;
+
+/// Where `got` is not what scaffold generated (generated secrets masked): one line per
+/// difference.
+fn differences(catalogue: &Catalogue, expected: &generate::Output, got: &Written) -> Vec<String> {
     let mut problems = Vec::new();
     for (path, file) in &expected.files {
-        match got.get(path) {
-            None => problems.push(format!("missing {path}")),
-            Some((contents, executable)) => {
-                let (mut want, mut have) = (
-                    String::from_utf8_lossy(&file.contents).into_owned(),
-                    String::from_utf8_lossy(contents).into_owned(),
-                );
-                if path == generate::ENV_FILE {
-                    want = mask_secrets(catalogue, &want);
-                    have = mask_secrets(catalogue, &have);
-                }
-                if want != have {
-                    problems.push(format!(
-                        "differs: {path}\n{}",
-                        first_difference(&want, &have)
-                    ));
-                }
-                if *executable != file.executable {
-                    problems.push(format!("executable bit differs: {path}"));
-                }
-            }
+        let Some((contents, executable)) = got.get(path) else {
+            problems.push(format!("missing {path}"));
+            continue;
+        };
+        let (mut want, mut have) = (
+            String::from_utf8_lossy(&file.contents).into_owned(),
+            String::from_utf8_lossy(contents).into_owned(),
+        );
+        if path == generate::ENV_FILE {
+            want = mask_secrets(catalogue, &want);
+            have = mask_secrets(catalogue, &have);
+        }
+        if want != have {
+            problems.push(format!(
+                "differs: {path}\n{}",
+                first_difference(&want, &have)
+            ));
+        }
+        if executable.is_some_and(|e| e != file.executable) {
+            problems.push(format!("executable bit differs: {path}"));
         }
     }
     for path in got.keys().filter(|p| !expected.files.contains_key(*p)) {
         problems.push(format!("extra {path}"));
     }
-    Ok(problems)
+    problems
 }
 
 /// `cargo generate --git <this repo> cargo-generate`: the root config's sub-template and the
@@ -462,15 +454,13 @@ fn first_difference(want: &str, have: &str) -> String {
 }
 
 /// The committed template matches what templates/ derives.
-fn check_fresh(root: &Path, catalogue: &Catalogue) -> Result<()> {
-    let derived: BTreeMap<String, TemplateFile> = cargo_generate::derive(catalogue)?;
-    for (path, file) in &derived {
-        let on_disk = std::fs::read_to_string(root.join(path)).unwrap_or_default();
-        ensure!(
-            on_disk == file.contents,
-            "{path} is stale; run `cargo xtask cargo-generate` and commit the result"
-        );
-    }
+fn check_fresh(root: &Path, template: &cargo_generate::Template) -> Result<()> {
+    let stale = template.stale(root);
+    ensure!(
+        stale.is_empty(),
+        "the cargo-generate template is stale; run `cargo xtask cargo-generate` and commit the result:\n  {}",
+        stale.join("\n  ")
+    );
     Ok(())
 }
 
@@ -485,7 +475,7 @@ pub fn bench(root: &Path) -> Result<()> {
     ensure!(status.success(), "cargo build --release failed");
     let scaffold = root.join("target/release/scaffold");
     let catalogue = catalogue(root)?;
-    check_fresh(root, &catalogue)?;
+    check_fresh(root, &cargo_generate::Template::derive(&catalogue)?)?;
     let template = root.join(TEMPLATE_DIR);
     let work = root.join("target/bench-cargo-generate");
     let largest: &[(&str, &str)] = &[
