@@ -5,7 +5,12 @@
 //! job spans (linked to that request's trace) and the `jobs_total` /
 //! `job_duration_seconds` metrics are the same whatever the backend; [`record_failure`] stores jobs that ran out of retries in the
 //! `failed_jobs` table, where operators can query them.
+//!
+//! Contexts queue work through the [`Enqueue`] port, never through a queue
+//! backend: the backend in `crate::jobs` implements it, and tests can pass a
+//! stand-in.
 
+use std::future::Future;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +18,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::db::{Db, repositories};
-use crate::telemetry;
+use crate::{notes, telemetry};
 
 /// A unit of background work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +34,18 @@ impl Job {
         match self {
             Job::ProcessNote { .. } => "process_note",
         }
+    }
+}
+
+/// Where a context hands over a job it wants done later.
+pub trait Enqueue {
+    /// Queues `job`; returns once the queue has accepted it.
+    fn enqueue(&self, job: Job) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+impl Enqueue for crate::jobs::Jobs {
+    async fn enqueue(&self, job: Job) -> anyhow::Result<()> {
+        crate::jobs::Jobs::enqueue(self, job).await
     }
 }
 
@@ -92,20 +109,8 @@ pub async fn execute(db: &Db, envelope: &Envelope, attempt: usize) -> anyhow::Re
 /// Dispatches a job to its handler.
 pub async fn handle(db: &Db, job: &Job) -> anyhow::Result<()> {
     match job {
-        Job::ProcessNote { note_id } => process_note(db, *note_id).await,
+        Job::ProcessNote { note_id } => notes::process(db, *note_id).await,
     }
-}
-
-/// Fills `word_count` and `processed_at`. A missing note is an error (it will
-/// be retried and eventually recorded as failed).
-#[tracing::instrument(skip(db))]
-pub async fn process_note(db: &Db, note_id: Uuid) -> anyhow::Result<()> {
-    let note = repositories::notes::find_by_id(db, note_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("note {note_id} not found"))?;
-    let words = super::notes::count_words(&note.body);
-    repositories::notes::mark_processed(db, note_id, words).await?;
-    Ok(())
 }
 
 /// Records a job that exhausted its retries.

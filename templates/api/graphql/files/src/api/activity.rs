@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{ApiError, current_user, state};
-use crate::domain::note_activity::{self, ActivityQuery as Query};
+use crate::notes::activity::{self as note_activity, ActivityQuery as Query};
 
 /// Notes created in one time bucket.
 #[derive(Debug, SimpleObject)]

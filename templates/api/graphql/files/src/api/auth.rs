@@ -12,7 +12,7 @@ use super::ApiError;
 use super::me::UserObject;
 use super::state;
 use crate::auth::{self, RateLimiter, TokenPair};
-use crate::domain::{Email, Password};
+use crate::identity::{Email, Password};
 
 /// Access and refresh tokens.
 #[derive(Debug, SimpleObject)]

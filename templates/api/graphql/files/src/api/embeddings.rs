@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::notes::NoteObject;
 use super::{ApiError, current_user, state};
-use crate::domain::note_embeddings::{self, Embedding, SimilarQuery};
+use crate::notes::embeddings::{self as note_embeddings, Embedding, SimilarQuery};
 
 /// A note and its cosine distance to the query (0 = same direction, 2 = opposite).
 #[derive(Debug, SimpleObject)]

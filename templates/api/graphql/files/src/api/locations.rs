@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::notes::NoteObject;
 use super::{ApiError, current_user, state};
-use crate::domain::note_locations::{self, Location, NearQuery};
+use crate::notes::locations::{self as note_locations, Location, NearQuery};
 
 /// A note and how far it is from the centre of the search.
 #[derive(Debug, SimpleObject)]

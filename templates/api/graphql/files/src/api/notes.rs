@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{ApiError, current_user, state};
-use crate::domain::notes::{self, Note};
-use crate::domain::{NoteBody, PageRequest};
+use crate::domain::PageRequest;
+use crate::notes::NoteBody;
+use crate::notes::{self, Note};
 
 /// A user's note.
 #[derive(Debug, Clone, SimpleObject)]

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object};
 
 use super::notes::NoteObject;
 use super::{ApiError, current_user, state};
-use crate::domain::note_search::{self, SearchQuery as Query};
+use crate::notes::search::{self as note_search, SearchQuery as Query};
 
 #[derive(Default)]
 pub struct SearchQuery;

@@ -9,7 +9,7 @@ use super::error::{ApiError, Problem};
 use super::extract::Query;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_activity::{self, ActivityQuery};
+use crate::notes::activity::{self as note_activity, ActivityQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -12,9 +12,7 @@ use super::error::{ApiError, Problem};
 use super::extract::Json;
 use crate::app::AppState;
 use crate::auth::{self, CurrentUser, TokenPair};
-use crate::db::repositories;
-use crate::domain::users::User;
-use crate::domain::{Email, Password};
+use crate::identity::{self, Email, Password, User};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Credentials {
@@ -160,7 +158,7 @@ pub async fn me(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<axum::Json<UserResponse>, ApiError> {
-    let found = repositories::users::find_by_id(&state.db, user.id)
+    let found = identity::users::find_by_id(&state.db, user.id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("user no longer exists".to_owned()))?;
     Ok(axum::Json(found.into()))

@@ -12,7 +12,7 @@ use super::extract::{Json, Path};
 use super::notes::NoteResponse;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_embeddings::{self, Embedding, SimilarQuery};
+use crate::notes::embeddings::{self as note_embeddings, Embedding, SimilarQuery};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EmbeddingRequest {

@@ -12,7 +12,7 @@ use super::extract::{Json, Path, Query};
 use super::notes::NoteResponse;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_locations::{self, Location, NearQuery};
+use crate::notes::locations::{self as note_locations, Location, NearQuery};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LocationRequest {

@@ -12,8 +12,9 @@ use super::error::{ApiError, Problem};
 use super::extract::{Json, Path, Query};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::notes::{self, Note};
-use crate::domain::{NoteBody, PageRequest};
+use crate::domain::PageRequest;
+use crate::notes::NoteBody;
+use crate::notes::{self, Note};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateNoteRequest {

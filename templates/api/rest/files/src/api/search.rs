@@ -9,7 +9,7 @@ use super::extract::Query;
 use super::notes::NoteResponse;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_search::{self, SearchQuery};
+use crate::notes::search::{self as note_search, SearchQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -8,7 +8,7 @@ use super::error::RpcError;
 use super::procedures::Registry;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_activity::{self, ActivityQuery};
+use crate::notes::activity::{self as note_activity, ActivityQuery};
 
 /// `bucket` is `hour` or `day` (default `day`), `days` how far back (1-90, default 7).
 #[derive(Debug, Deserialize, TS)]

@@ -11,7 +11,7 @@ use super::me::User;
 use super::procedures::Registry;
 use crate::app::AppState;
 use crate::auth::{self, Settings, TokenPair};
-use crate::domain::{Email, Password};
+use crate::identity::{Email, Password};
 
 /// An e-mail address and a password.
 #[derive(Debug, Deserialize, TS)]

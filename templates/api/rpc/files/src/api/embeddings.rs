@@ -10,7 +10,7 @@ use super::notes::Note;
 use super::procedures::Registry;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_embeddings::{self, Embedding, SimilarQuery};
+use crate::notes::embeddings::{self as note_embeddings, Embedding, SimilarQuery};
 
 /// The embedding (384 numbers from the client's model) of one of my notes.
 #[derive(Debug, Deserialize, TS)]

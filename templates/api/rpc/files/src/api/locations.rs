@@ -9,7 +9,7 @@ use super::notes::Note;
 use super::procedures::Registry;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_locations::{self, Location, NearQuery};
+use crate::notes::locations::{self as note_locations, Location, NearQuery};
 
 /// Where one of my notes is.
 #[derive(Debug, Deserialize, TS)]

@@ -9,8 +9,9 @@ use super::error::RpcError;
 use super::procedures::Registry;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::notes::{self, Note as DomainNote};
-use crate::domain::{NoteBody, PageRequest};
+use crate::domain::PageRequest;
+use crate::notes::NoteBody;
+use crate::notes::{self, Note as DomainNote};
 
 /// A user's note.
 #[derive(Debug, Serialize, Deserialize, TS)]

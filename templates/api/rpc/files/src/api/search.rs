@@ -8,7 +8,7 @@ use super::notes::Note;
 use super::procedures::Registry;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::note_search::{self, SearchQuery};
+use crate::notes::search::{self as note_search, SearchQuery};
 
 /// What to look for (2-200 characters, typos tolerated) and at most how many notes
 /// (1-50, default 10).

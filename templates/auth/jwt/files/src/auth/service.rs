@@ -5,9 +5,8 @@ use uuid::Uuid;
 
 use super::tokens::{Keys, hash_refresh_token, new_refresh_token};
 use super::{AuthError, password};
-use crate::db::{Db, repositories};
-use crate::domain::users::User;
-use crate::domain::{Email, Password};
+use crate::db::Db;
+use crate::identity::{self, Email, Password, User};
 
 /// What a successful log-in or refresh returns.
 #[derive(Debug, Clone)]
@@ -21,7 +20,7 @@ pub struct TokenPair {
 #[tracing::instrument(skip_all)]
 pub async fn sign_up(db: &Db, email: Email, password: Password) -> Result<User, AuthError> {
     let hash = password::hash(password.expose().to_owned()).await?;
-    repositories::users::insert(db, email.as_str(), &hash)
+    identity::users::insert(db, email.as_str(), &hash)
         .await?
         .ok_or(AuthError::EmailTaken)
 }
@@ -34,7 +33,7 @@ pub async fn log_in(
     password: &str,
 ) -> Result<TokenPair, AuthError> {
     let found = match Email::parse(email) {
-        Ok(email) => repositories::users::find_by_email(db, email.as_str()).await?,
+        Ok(email) => identity::users::find_by_email(db, email.as_str()).await?,
         Err(_) => None,
     };
     let (user, hash) = match found {
@@ -53,23 +52,23 @@ pub async fn log_in(
 #[tracing::instrument(skip_all)]
 pub async fn refresh(db: &Db, keys: &Keys, refresh_token: &str) -> Result<TokenPair, AuthError> {
     let hash = hash_refresh_token(refresh_token);
-    let stored = repositories::refresh_tokens::find_by_hash(db, &hash)
+    let stored = identity::refresh_tokens::find_by_hash(db, &hash)
         .await?
         .ok_or(AuthError::InvalidToken)?;
     if stored.revoked_at.is_some() {
         return Err(AuthError::InvalidToken);
     }
     if stored.used_at.is_some() {
-        repositories::refresh_tokens::revoke_family(db, stored.family_id).await?;
+        identity::refresh_tokens::revoke_family(db, stored.family_id).await?;
         tracing::warn!(user_id = %stored.user_id, family_id = %stored.family_id, "refresh token reuse detected; family revoked");
         return Err(AuthError::RefreshTokenReused);
     }
     if stored.expires_at <= Utc::now() {
         return Err(AuthError::InvalidToken);
     }
-    if !repositories::refresh_tokens::mark_used(db, stored.id).await? {
+    if !identity::refresh_tokens::mark_used(db, stored.id).await? {
         // Lost a race with a concurrent rotation of the same token: treat as reuse.
-        repositories::refresh_tokens::revoke_family(db, stored.family_id).await?;
+        identity::refresh_tokens::revoke_family(db, stored.family_id).await?;
         return Err(AuthError::RefreshTokenReused);
     }
     issue_pair(db, keys, stored.user_id, stored.family_id).await
@@ -80,8 +79,8 @@ pub async fn refresh(db: &Db, keys: &Keys, refresh_token: &str) -> Result<TokenP
 #[tracing::instrument(skip_all)]
 pub async fn log_out(db: &Db, refresh_token: &str) -> Result<(), AuthError> {
     let hash = hash_refresh_token(refresh_token);
-    if let Some(stored) = repositories::refresh_tokens::find_by_hash(db, &hash).await? {
-        repositories::refresh_tokens::revoke_family(db, stored.family_id).await?;
+    if let Some(stored) = identity::refresh_tokens::find_by_hash(db, &hash).await? {
+        identity::refresh_tokens::revoke_family(db, stored.family_id).await?;
     }
     Ok(())
 }
@@ -96,7 +95,7 @@ async fn issue_pair(
     let refresh_token = new_refresh_token();
     let ttl = chrono::Duration::from_std(keys.refresh_ttl())
         .map_err(|e| AuthError::Unexpected(e.into()))?;
-    repositories::refresh_tokens::insert(
+    identity::refresh_tokens::insert(
         db,
         user_id,
         family_id,

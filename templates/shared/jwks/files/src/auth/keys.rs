@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::jwks::{JwksError, Verifier};
 use super::{Claims, Settings};
-use crate::db::{Db, repositories};
+use crate::db::Db;
+use crate::identity;
 
 /// How many subject → user id pairs are kept in memory before the map starts over.
 const KNOWN_USERS_CAPACITY: usize = 10_000;
@@ -83,7 +84,7 @@ impl Keys {
         if let Some(id) = cached {
             return Ok(id);
         }
-        let id = repositories::users::upsert_external(
+        let id = identity::users::upsert_external(
             db,
             &self.0.settings.issuer,
             &identity.subject,
