@@ -15,7 +15,7 @@
 //!   than the attempts: it comes only when the last attempt never reported
 //!   back, and sends the job to the dead letters without running it again.
 //! * A job that keeps failing is recorded in the Postgres `failed_jobs` table
-//!   (via `domain::jobs::record_failure`), published to the dead-letter stream
+//!   (via `execution::record_failure`), published to the dead-letter stream
 //!   `{ns}-jobs-dead` (subject `{ns}.jobs.dead`) with its error, and
 //!   terminated so JetStream stops delivering it.
 
@@ -38,7 +38,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::config::env::{self, ConfigError};
 use crate::db::Db;
-use crate::domain::jobs::{self as job_handlers, Envelope, Job};
+use crate::domain::jobs::Job;
+use execution::Envelope;
+
+pub mod execution;
 
 /// Queue settings.
 #[derive(Debug, Clone)]
@@ -502,7 +505,7 @@ async fn run_reporting_progress(
     let every = jobs.settings.progress_interval();
     let mut progress = tokio::time::interval_at(Instant::now() + every, every);
     progress.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut job = pin!(job_handlers::execute(&jobs.db, envelope, attempt));
+    let mut job = pin!(execution::execute(&jobs.db, envelope, attempt));
     loop {
         tokio::select! {
             result = &mut job => return result,
@@ -523,7 +526,7 @@ async fn give_up(
     error: &anyhow::Error,
     attempts: usize,
 ) {
-    job_handlers::record_failure(&jobs.db, &envelope.job, error, attempts).await;
+    execution::record_failure(&jobs.db, &envelope.job, error, attempts).await;
     if let Err(e) = jobs
         .dead_letter(message, &format!("{error:#}"), attempts)
         .await

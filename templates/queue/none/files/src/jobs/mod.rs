@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use crate::config::env::ConfigError;
 use crate::db::Db;
-use crate::domain::jobs::{self as job_handlers, Envelope, Job};
+use crate::domain::jobs::Job;
+use execution::Envelope;
+
+pub mod execution;
 
 /// Queue settings (nothing to configure: `from_env` reads no variables).
 #[derive(Debug, Clone)]
@@ -94,10 +97,10 @@ impl Jobs {
             let _guard = guard;
             let mut delay = settings.retry_backoff;
             for attempt in 1..=settings.max_retries + 1 {
-                match job_handlers::execute(&db, &envelope, attempt).await {
+                match execution::execute(&db, &envelope, attempt).await {
                     Ok(()) => return,
                     Err(e) if attempt > settings.max_retries => {
-                        job_handlers::record_failure(&db, &envelope.job, &e, attempt).await;
+                        execution::record_failure(&db, &envelope.job, &e, attempt).await;
                     }
                     Err(_) => {
                         tokio::time::sleep(delay).await;

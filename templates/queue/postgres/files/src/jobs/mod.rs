@@ -9,7 +9,7 @@
 //! * Retries: in-process, exponential backoff (`JOB_MAX_RETRIES`,
 //!   `JOB_RETRY_BACKOFF_MS`).
 //! * A job that keeps failing is recorded in the `failed_jobs` table (via
-//!   `domain::jobs::record_failure`) and aborted, so apalis marks it killed.
+//!   `execution::record_failure`) and aborted, so apalis marks it killed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +20,10 @@ use apalis_postgres::{Config as QueueConfig, PgPool, PostgresStorage};
 
 use crate::config::env::{self, ConfigError};
 use crate::db::Db;
-use crate::domain::jobs::{Envelope, Job};
+use crate::domain::jobs::Job;
+use execution::Envelope;
 
+pub mod execution;
 mod worker;
 
 pub use worker::run_worker;

@@ -20,7 +20,7 @@
 //! attempt is published to the retry queue of its delay (`JOB_RETRY_BACKOFF_MS`,
 //! doubling, at most 5 minutes), then acknowledged. After `JOB_MAX_RETRIES`
 //! retries the job is recorded in the Postgres `failed_jobs` table (via
-//! `domain::jobs::record_failure`) and rejected into `<ns>.jobs.dead`.
+//! `execution::record_failure`) and rejected into `<ns>.jobs.dead`.
 //!
 //! One connection serves a process: a confirm-mode channel for publishing,
 //! and one channel per worker for consuming. If the connection drops,
@@ -49,7 +49,10 @@ use tokio::task::JoinSet;
 
 use crate::config::env::{self, ConfigError};
 use crate::db::Db;
-use crate::domain::jobs::{self as job_handlers, Envelope, Job};
+use crate::domain::jobs::Job;
+use execution::Envelope;
+
+pub mod execution;
 
 /// Header carrying the attempt a delivery is (1 for the first).
 pub const ATTEMPT_HEADER: &str = "x-attempt";
@@ -457,10 +460,10 @@ async fn handle(jobs: Jobs, delivery: Delivery) {
             return;
         }
     };
-    let outcome = match job_handlers::execute(&jobs.db, &envelope, attempt).await {
+    let outcome = match execution::execute(&jobs.db, &envelope, attempt).await {
         Ok(()) => Settle::Ack,
         Err(e) if attempt > jobs.settings.max_retries => {
-            job_handlers::record_failure(&jobs.db, &envelope.job, &e, attempt).await;
+            execution::record_failure(&jobs.db, &envelope.job, &e, attempt).await;
             Settle::DeadLetter
         }
         Err(_) => {

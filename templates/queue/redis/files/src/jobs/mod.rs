@@ -4,7 +4,7 @@
 //! * Retries: in-process, exponential backoff (`JOB_MAX_RETRIES`,
 //!   `JOB_RETRY_BACKOFF_MS`).
 //! * A job that keeps failing is recorded in the Postgres `failed_jobs` table
-//!   (via `domain::jobs::record_failure`) and aborted, which puts its id in
+//!   (via `execution::record_failure`) and aborted, which puts its id in
 //!   apalis' dead set `{JOBS_NAMESPACE}:jobs:dead` in Redis.
 //! * Workers send heartbeats; the jobs held by a worker that stops beating (it
 //!   crashed or was killed) go back on the queue once it has missed three, so
@@ -20,8 +20,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::env::{self, ConfigError};
 use crate::db::Db;
-use crate::domain::jobs::{Envelope, Job};
+use crate::domain::jobs::Job;
+use execution::Envelope;
 
+pub mod execution;
 mod worker;
 
 pub use worker::run_worker;

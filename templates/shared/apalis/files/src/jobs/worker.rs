@@ -16,8 +16,8 @@ use apalis::prelude::{
 };
 
 use super::Jobs;
+use super::execution::{self, Envelope};
 use crate::db::Db;
-use crate::domain::jobs::{self as job_handlers, Envelope};
 
 #[derive(Clone, Copy)]
 struct MaxRetries(usize);
@@ -30,10 +30,10 @@ async fn run_job(
 ) -> Result<(), BoxDynError> {
     let attempt = attempt.current();
     let MaxRetries(max_retries) = *max_retries;
-    match job_handlers::execute(&db, &envelope, attempt).await {
+    match execution::execute(&db, &envelope, attempt).await {
         Ok(()) => Ok(()),
         Err(e) if attempt > max_retries => {
-            job_handlers::record_failure(&db, &envelope.job, &e, attempt).await;
+            execution::record_failure(&db, &envelope.job, &e, attempt).await;
             Err(Box::new(AbortError::new(e.into_boxed_dyn_error())))
         }
         Err(e) => Err(e.into_boxed_dyn_error()),
