@@ -257,11 +257,15 @@ fn check_uses(
     axes: &[Axis],
     shared: &BTreeMap<String, Fragment>,
 ) -> Result<()> {
-    let fragments = std::iter::once(base)
-        .chain(axes.iter().flat_map(|a| &a.options))
-        .chain(shared.values());
-    for fragment in fragments {
+    let fragments = || {
+        std::iter::once(base)
+            .chain(axes.iter().flat_map(|a| &a.options))
+            .chain(shared.values())
+    };
+    let merge_targets: Vec<&String> = fragments().flat_map(|f| f.manifest.merge.keys()).collect();
+    for fragment in fragments() {
         check_only_when(tree, fragment, axes)?;
+        check_moves(tree, fragment, &merge_targets)?;
         for part in &fragment.manifest.uses {
             if !shared.contains_key(part) {
                 let known: Vec<&str> = shared.keys().map(String::as_str).collect();
@@ -278,6 +282,28 @@ fn check_uses(
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// Every `moves` entry is well formed and leaves the merged manifests where they are.
+fn check_moves(tree: &TemplateTree, fragment: &Fragment, merge_targets: &[&String]) -> Result<()> {
+    let at = || tree.location(&format!("{}/fragment.toml", fragment.id));
+    for (from, to) in &fragment.manifest.moves {
+        if let Some(problem) = crate::moves::problem(from, to) {
+            return Err(Error::template(at(), format!("`moves`: {problem}")));
+        }
+    }
+    if let Some(target) = merge_targets
+        .iter()
+        .find(|t| crate::moves::destination(&fragment.manifest.moves, t).is_some())
+    {
+        return Err(Error::template(
+            at(),
+            format!(
+                "`moves` would move `{target}`, which fragments merge into; a merged file stays where its owner writes it"
+            ),
+        ));
     }
     Ok(())
 }

@@ -48,6 +48,20 @@ impl Output {
     }
 
     fn add(&mut self, path: String, owner: &str, contents: Vec<u8>) -> Result<()> {
+        self.place(
+            path,
+            OutFile {
+                owner: owner.to_string(),
+                contents,
+                executable: false,
+                rendered: false,
+            },
+        )
+    }
+
+    /// Puts `file` at `path`, refusing a path another file (or folder) already holds.
+    fn place(&mut self, path: String, file: OutFile) -> Result<()> {
+        let owner = file.owner.as_str();
         if let Some(existing) = self.files.get(&path) {
             return Err(Error::template(
                 &path,
@@ -79,15 +93,7 @@ impl Output {
                 ),
             ));
         }
-        self.files.insert(
-            path,
-            OutFile {
-                owner: owner.to_string(),
-                contents,
-                executable: false,
-                rendered: false,
-            },
-        );
+        self.files.insert(path, file);
         Ok(())
     }
 }
@@ -181,6 +187,7 @@ pub fn generate(
 
     apply_merges(catalogue, &renderer, &fragments, &context, &mut output)?;
     mark_executables(&fragments, &mut output)?;
+    apply_moves(&fragments, &mut output)?;
     check_crate_name_is_free(&output, name)?;
 
     let record = crate::record::render(catalogue, resolved, name);
@@ -459,6 +466,22 @@ fn mark_executables(fragments: &[&Fragment], output: &mut Output) -> Result<()> 
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// Moves the written files as the chosen fragments' `moves` say (see [`crate::moves`]).
+fn apply_moves(fragments: &[&Fragment], output: &mut Output) -> Result<()> {
+    if fragments.iter().all(|f| f.manifest.moves.is_empty()) {
+        return Ok(());
+    }
+    let written = std::mem::take(&mut output.files);
+    for (path, file) in written {
+        let placed = fragments
+            .iter()
+            .find_map(|f| crate::moves::destination(&f.manifest.moves, &path))
+            .unwrap_or(path);
+        output.place(placed, file)?;
     }
     Ok(())
 }

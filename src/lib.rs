@@ -14,6 +14,7 @@ pub mod git_pack;
 pub mod lists;
 pub mod manifest;
 pub mod merge;
+pub mod moves;
 pub mod name;
 pub mod ops;
 pub mod preset;

@@ -95,6 +95,12 @@ pub struct FragmentManifest {
     /// hold one of its listed values (the same matching as a rule's `when`).
     #[serde(default)]
     pub only_when: BTreeMap<String, BTreeMap<String, crate::rules::Values>>,
+    /// Output paths this fragment moves once every fragment has written (and merged) them:
+    /// a file (`"src/notes/mod.rs" = "crates/notes/src/lib.rs"`) or a folder, both sides
+    /// ending in `/` (`"src/notes/" = "crates/notes/src/"`). `only_when`, `executable` and
+    /// `merge` keep naming paths as written. See [`crate::moves`].
+    #[serde(default)]
+    pub moves: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

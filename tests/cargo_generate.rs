@@ -121,3 +121,83 @@ fn the_hook_refuses_each_deny_rule_with_its_id_and_reason() {
         );
     }
 }
+
+/// The template derived from a catalogue whose fragment moves files writes what `generate`
+/// writes, moved or not.
+#[test]
+fn a_moved_file_lands_where_scaffold_puts_it_in_the_derived_template() {
+    use scaffold::generate;
+    use scaffold::name::ProjectName;
+    use scaffold::resolve::{self, NoPrompts, Request};
+    use scaffold::template_tree::TemplateTree;
+
+    let tree = TemplateTree::from_files(
+        "fixture",
+        [
+            (
+                "rules.toml",
+                "[[rule]]\nid = \"split-early\"\nseverity = \"warn\"\nwhen = { shape = \"split\" }\ntitle = \"t\"\nwhy = \"w\"\ninstead = [\"--shape flat\"]\n",
+            ),
+            ("base/fragment.toml", "title = \"Base\"\nsummary = \"s\"\n"),
+            ("base/files/Cargo.toml", "[package]\nname = \"shop\"\n"),
+            (
+                "base/files/src/main.rs.liquid",
+                "fn main() {} // {{ shape }}\n",
+            ),
+            ("base/files/src/parts/mod.rs", "pub mod one;\n"),
+            ("base/files/src/parts/one.rs", "pub fn one() {}\n"),
+            (
+                "shape/axis.toml",
+                "order = 1\ntitle = \"Shape\"\nprompt = \"Which?\"\nhelp = \"h\"\ndefault = \"flat\"\n",
+            ),
+            (
+                "shape/flat/fragment.toml",
+                "title = \"Flat\"\nsummary = \"s\"\n",
+            ),
+            (
+                "shape/split/fragment.toml",
+                "title = \"Split\"\nsummary = \"s\"\n[moves]\n\"src/parts/\" = \"crates/parts/src/\"\n\"src/parts/mod.rs\" = \"crates/parts/src/lib.rs\"\n",
+            ),
+            (
+                "shape/split/files/crates/parts/Cargo.toml",
+                "[package]\nname = \"parts\"\n",
+            ),
+        ],
+    );
+    let catalogue = Catalogue::load(tree).unwrap();
+    let template = Template::derive(&catalogue).unwrap();
+    let parsed = template.parsed().unwrap();
+    let name = ProjectName::parse("shop").unwrap();
+    for shape in ["split", "flat"] {
+        let request = Request {
+            flags: [("shape".to_string(), vec![shape.to_string()])].into(),
+            ..Request::default()
+        };
+        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
+        let scaffold = generate::generate(&catalogue, &resolved, &name, &mut || "x".into())
+            .unwrap()
+            .files
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with('.'))
+            .map(|(p, f)| (p, String::from_utf8(f.contents).unwrap()))
+            .collect::<BTreeMap<_, _>>();
+        let derived: BTreeMap<String, String> = parsed
+            .render(&resolved, &name)
+            .unwrap()
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with('.'))
+            .collect();
+        assert_eq!(
+            scaffold.keys().collect::<Vec<_>>(),
+            derived.keys().collect::<Vec<_>>(),
+            "shape={shape}"
+        );
+        for (path, text) in &scaffold {
+            assert_eq!(text, &derived[path], "{path} with shape={shape}");
+        }
+        let split = shape == "split";
+        assert_eq!(scaffold.contains_key("crates/parts/src/lib.rs"), split);
+        assert_eq!(scaffold.contains_key("crates/parts/src/one.rs"), split);
+        assert_eq!(scaffold.contains_key("src/parts/mod.rs"), !split);
+    }
+}

@@ -550,3 +550,58 @@ fn only_when_must_name_a_file_of_the_fragment_and_known_values() {
     assert!(err.contains("`extras=metrix`"), "{err}");
     assert!(err.contains("metrics"), "suggests the option: {err}");
 }
+
+/// The fixture with `api/rpc` moving the crate's `src/` into `app/src/` (its `main.rs` to
+/// `bin.rs`), the way the architecture axis moves a context's module into a crate.
+fn moving_tree() -> TemplateTree {
+    let manifest = "title = \"Typed RPC\"\nsummary = \"Procedures with a generated client\"\n[moves]\n\"src/\" = \"app/src/\"\n\"src/main.rs\" = \"app/src/bin.rs\"\n";
+    fixture_tree().with_file("api/rpc/fragment.toml", manifest)
+}
+
+#[test]
+fn a_chosen_fragment_moves_every_fragments_files_after_they_are_written() {
+    let c = Catalogue::load(moving_tree()).unwrap();
+    let r = resolve(&c, &[("api", &["rpc"]), ("extras", &["metrics"])], &[]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    assert_eq!(out.files["app/src/bin.rs"].owner, "base");
+    assert_eq!(out.files["app/src/api.rs"].owner, "api/rpc");
+    assert_eq!(out.files["app/src/metrics.rs"].owner, "extras/metrics");
+    assert!(out.text("app/src/bin.rs").unwrap().contains("fn main"));
+    let left: Vec<&String> = out.files.keys().filter(|p| p.starts_with("src/")).collect();
+    assert!(left.is_empty(), "{left:?}");
+    // Merged manifests and executables are untouched.
+    assert!(out.files["run.sh"].executable);
+    assert!(out.text("Cargo.toml").unwrap().contains("serde"));
+
+    let r = resolve(&c, &[("api", &["rest"])], &[]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    assert!(out.files.contains_key("src/main.rs") && out.files.contains_key("src/api.rs"));
+    assert!(!out.files.keys().any(|p| p.starts_with("app/")));
+}
+
+#[test]
+fn a_move_onto_a_written_path_is_an_error_naming_both_owners() {
+    let manifest = "title = \"Typed RPC\"\nsummary = \"s\"\n[moves]\n\"src/api.rs\" = \"run.sh\"\n";
+    let c = Catalogue::load(fixture_tree().with_file("api/rpc/fragment.toml", manifest)).unwrap();
+    let r = resolve(&c, &[("api", &["rpc"])], &[]).unwrap();
+    let err = generate(&c, &r).unwrap_err().to_string();
+    assert!(err.contains("run.sh") && err.contains("api/rpc"), "{err}");
+    assert!(err.contains("base"), "{err}");
+}
+
+#[test]
+fn bad_moves_are_refused_when_the_catalogue_loads() {
+    let with = |moves: &str| {
+        let manifest = format!("title = \"Typed RPC\"\nsummary = \"s\"\n[moves]\n{moves}\n");
+        load_err(fixture_tree().with_file("api/rpc/fragment.toml", manifest))
+    };
+    let err = with("\"src/\" = \"app/main.rs\"");
+    assert!(
+        err.contains("api/rpc/fragment.toml") && err.contains("a folder"),
+        "{err}"
+    );
+    let err = with("\"../src/\" = \"app/\"");
+    assert!(err.contains("relative"), "{err}");
+    let err = with("\"Cargo.toml\" = \"app/Cargo.toml\"");
+    assert!(err.contains("merge"), "{err}");
+}

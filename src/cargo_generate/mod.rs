@@ -367,8 +367,15 @@ struct Owner {
     executable: bool,
 }
 
-/// Every output path with its possible owners, in composition order.
+/// Every output path with its possible owners, in composition order. A file some fragment
+/// `moves` has an owner at each place it can land, each under the condition that puts it
+/// there (the first moving fragment in composition order wins, as in `generate`).
 fn owners(catalogue: &Catalogue, sequence: &[(&Fragment, Cond)]) -> BTreeMap<String, Vec<Owner>> {
+    let movers: Vec<(&Fragment, Cond)> = sequence
+        .iter()
+        .filter(|(f, _)| !f.manifest.moves.is_empty())
+        .map(|(f, _)| (*f, composed(catalogue, f)))
+        .collect();
     let mut out: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
     for (fragment, cond) in sequence {
         let prefix = format!("{}/files", fragment.id);
@@ -383,22 +390,37 @@ fn owners(catalogue: &Catalogue, sequence: &[(&Fragment, Cond)]) -> BTreeMap<Str
                 .get(target)
                 .map(|when| cond::all_hold(catalogue, when))
                 .unwrap_or(Cond::True);
-            let entry = out.entry(target.to_string()).or_default();
-            // A shared part has several places in the sequence; its files are one owner.
-            if let Some(existing) = entry
-                .iter_mut()
-                .find(|o| o.location.ends_with(&format!("{prefix}/{relative}")))
-            {
-                existing.cond = Cond::any([existing.cond.clone(), Cond::all([cond.clone(), only])]);
-                continue;
+            let written = Cond::all([cond.clone(), only]);
+            let mut places: Vec<(String, Cond)> = Vec::new();
+            let mut moved_earlier: Vec<Cond> = Vec::new();
+            for (mover, chosen) in &movers {
+                if let Some(to) = crate::moves::destination(&mover.manifest.moves, target) {
+                    let first = Cond::any(moved_earlier.clone()).negate();
+                    places.push((to, Cond::all([written.clone(), chosen.clone(), first])));
+                    moved_earlier.push(chosen.clone());
+                }
             }
-            entry.push(Owner {
-                cond: Cond::all([cond.clone(), only]),
-                source: String::from_utf8_lossy(bytes).into_owned(),
-                liquid,
-                location: catalogue.tree.location(&format!("{prefix}/{relative}")),
-                executable: fragment.manifest.executable.iter().any(|e| e == target),
-            });
+            let stays = Cond::any(moved_earlier).negate();
+            places.insert(0, (target.to_string(), Cond::all([written, stays])));
+            let location = catalogue.tree.location(&format!("{prefix}/{relative}"));
+            for (path, when) in places {
+                if when == Cond::False {
+                    continue;
+                }
+                let entry = out.entry(path).or_default();
+                // A shared part has several places in the sequence; its files are one owner.
+                if let Some(existing) = entry.iter_mut().find(|o| o.location == location) {
+                    existing.cond = Cond::any([existing.cond.clone(), when]);
+                    continue;
+                }
+                entry.push(Owner {
+                    cond: when,
+                    source: String::from_utf8_lossy(bytes).into_owned(),
+                    liquid,
+                    location: location.clone(),
+                    executable: fragment.manifest.executable.iter().any(|e| e == target),
+                });
+            }
         }
     }
     out
