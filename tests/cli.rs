@@ -890,6 +890,60 @@ fn microservices_before_pmf_is_refused_with_the_modular_monolith_and_the_overrid
 }
 
 #[test]
+fn a_modular_monolith_puts_each_context_in_a_crate_of_its_own() {
+    let sb = Sandbox::new();
+    real_templates(&sb)
+        .args([
+            "new",
+            "shop",
+            "--architecture",
+            "modular-monolith",
+            "--yes",
+            "--no-git",
+        ])
+        .assert()
+        .success();
+    let shop = sb.path().join("shop");
+    for crate_root in [
+        "crates/domain/src/lib.rs",
+        "crates/identity/src/lib.rs",
+        "crates/identity/src/migrations/mod.rs",
+        "crates/identity/src/migrations/m20250101_000001_create_users.rs",
+        "crates/notes/src/lib.rs",
+        "crates/notes/src/migrations/m20250101_000002_create_notes.rs",
+        "migration/src/m20250101_000004_create_failed_jobs.rs",
+    ] {
+        assert!(shop.join(crate_root).is_file(), "{crate_root}");
+    }
+    for gone in [
+        "src/identity",
+        "src/notes",
+        "src/domain",
+        "migration/src/m20250101_000001_create_users.rs",
+    ] {
+        assert!(!shop.join(gone).exists(), "{gone}");
+    }
+    let manifest = fs::read_to_string(shop.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(
+            r#"members = [".", "migration", "crates/domain", "crates/identity", "crates/notes"]"#
+        ),
+        "{manifest}"
+    );
+    let lib = fs::read_to_string(shop.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("pub use ::notes;") && !lib.contains("pub mod notes;"));
+    let notes = fs::read_to_string(shop.join("crates/notes/src/lib.rs")).unwrap();
+    assert!(notes.contains("use sea_orm::DatabaseConnection as Db;") && !notes.contains("crate::"));
+    let decisions = fs::read_to_string(shop.join("docs/decisions.md")).unwrap();
+    assert!(decisions.contains("A modular monolith: one crate per bounded context"));
+    let record = fs::read_to_string(shop.join(".scaffold.toml")).unwrap();
+    assert!(
+        record.contains(r#"architecture = "modular-monolith""#),
+        "{record}"
+    );
+}
+
+#[test]
 fn microservices_after_the_override_is_not_available_yet_and_writes_nothing() {
     // Until the microservices shape lands, both ways past the rule stop at "not available".
     let sb = Sandbox::new();

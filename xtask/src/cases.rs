@@ -73,6 +73,14 @@ pub fn all() -> Vec<Case> {
             database: true,
         },
         Case {
+            name: "modular-monolith",
+            flags: &[("architecture", "modular-monolith")],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        Case {
             name: "inline-jobs",
             flags: &[
                 ("queue", "none"),
@@ -202,6 +210,7 @@ pub fn all() -> Vec<Case> {
                 ("queue", "nats"),
                 ("auth", "auth0"),
                 ("stage", "scale"),
+                ("architecture", "modular-monolith"),
                 ("hosting", "fly"),
                 ("functions", "lambda"),
             ],

@@ -1,9 +1,15 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20250101_000001_create_users::Users;
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// The identity context's table, named here rather than imported: the notes
+/// context's migrations do not reach into another context's.
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
 
 #[derive(DeriveIden)]
 enum Notes {

@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20250101_000001_create_users::Users;
+use super::m20250101_000001_create_users::Users;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
