@@ -62,6 +62,25 @@ impl Case {
     }
 }
 
+/// The cases `--case` names (a comma-separated list), or all of them.
+pub fn chosen(names: Option<&str>) -> anyhow::Result<Vec<Case>> {
+    let Some(names) = names else {
+        return Ok(all());
+    };
+    let mut cases = all();
+    let known: Vec<&str> = cases.iter().map(|c| c.name).collect();
+    let unknown: Vec<&str> = names.split(',').filter(|n| !known.contains(n)).collect();
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "no case is called `{}`; cases: {}",
+            unknown.join("`, `"),
+            known.join(", ")
+        );
+    }
+    cases.retain(|c| names.split(',').any(|n| n == c.name));
+    Ok(cases)
+}
+
 pub fn all() -> Vec<Case> {
     vec![
         Case {

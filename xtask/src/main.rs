@@ -8,7 +8,7 @@
 //! Before the cases, the cargo-generate template is run through cargo-generate for a
 //! covering set of answers and must write what `scaffold new` writes (`cargo xtask parity`).
 //!
-//! `cargo xtask e2e --case NAME` runs one case; `--keep` keeps the generated repos in
+//! `cargo xtask e2e --case NAME[,NAME…]` runs those cases; `--keep` keeps the generated repos in
 //! target/e2e/ for a look.
 
 mod cargo_generate;
@@ -48,7 +48,7 @@ fn real_main() -> Result<()> {
         Some("parity") => cargo_generate::parity(&workspace_root()),
         Some("bench-cargo-generate") => cargo_generate::bench(&workspace_root()),
         _ => bail!(
-            "usage: cargo xtask e2e [--case NAME] [--keep]\n       cargo xtask services   (start Postgres, Redis, RabbitMQ and NATS if they are not running)\n       cargo xtask measure    (the default repo: clean build time, crates, start-up, idle RSS)\n       cargo xtask cargo-generate   (rewrite the cargo-generate template from templates/)\n       cargo xtask parity     (cargo-generate and scaffold new write the same repos)\n       cargo xtask bench-cargo-generate   (scaffold new against cargo-generate, same answers)"
+            "usage: cargo xtask e2e [--case NAME[,NAME...]] [--keep]\n       cargo xtask services   (start Postgres, Redis, RabbitMQ and NATS if they are not running)\n       cargo xtask measure    (the default repo: clean build time, crates, start-up, idle RSS)\n       cargo xtask cargo-generate   (rewrite the cargo-generate template from templates/)\n       cargo xtask parity     (cargo-generate and scaffold new write the same repos)\n       cargo xtask bench-cargo-generate   (scaffold new against cargo-generate, same answers)"
         ),
     }
 }
@@ -67,21 +67,7 @@ fn e2e(args: &[String]) -> Result<()> {
     let root = workspace_root();
     let work = root.join("target/e2e");
     let target = root.join("target/e2e-target");
-    let cases: Vec<_> = cases::all()
-        .into_iter()
-        .filter(|c| only.as_deref().is_none_or(|o| o == c.name))
-        .collect();
-    if cases.is_empty() {
-        bail!(
-            "no case is called `{}`; cases: {}",
-            only.unwrap_or_default(),
-            cases::all()
-                .iter()
-                .map(|c| c.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    let cases = cases::chosen(only.as_deref())?;
 
     // The cargo-generate path first: it needs no services and fails fast.
     if only.is_none() {
