@@ -15,16 +15,14 @@ impl PageRequest {
 
     pub fn parse(page: Option<u64>, per_page: Option<u64>) -> Result<Self, ValidationError> {
         let page = page.unwrap_or(1);
-        let per_page = per_page.unwrap_or(Self::DEFAULT_PER_PAGE);
         if page == 0 {
             return Err(ValidationError::new("page", "must be at least 1"));
         }
-        if per_page == 0 || per_page > Self::MAX_PER_PAGE {
-            return Err(ValidationError::new(
-                "per_page",
-                format!("must be between 1 and {}", Self::MAX_PER_PAGE),
-            ));
-        }
+        let per_page = ValidationError::check_in_range(
+            "per_page",
+            per_page.unwrap_or(Self::DEFAULT_PER_PAGE),
+            1..=Self::MAX_PER_PAGE,
+        )?;
         Ok(Self { page, per_page })
     }
 }

@@ -31,13 +31,11 @@ impl SearchQuery {
                 format!("must be at most {} characters", Self::MAX_LEN),
             ));
         }
-        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(ValidationError::new(
-                "limit",
-                format!("must be between 1 and {}", Self::MAX_LIMIT),
-            ));
-        }
+        let limit = ValidationError::check_in_range(
+            "limit",
+            limit.unwrap_or(Self::DEFAULT_LIMIT),
+            1..=Self::MAX_LIMIT,
+        )?;
         Ok(Self {
             text: text.to_owned(),
             limit,

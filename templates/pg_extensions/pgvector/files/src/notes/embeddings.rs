@@ -81,13 +81,11 @@ impl SimilarQuery {
 
     pub fn parse(embedding: Vec<f32>, limit: Option<u64>) -> Result<Self, ValidationError> {
         let embedding = Embedding::parse(embedding)?;
-        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(ValidationError::new(
-                "limit",
-                format!("must be between 1 and {}", Self::MAX_LIMIT),
-            ));
-        }
+        let limit = ValidationError::check_in_range(
+            "limit",
+            limit.unwrap_or(Self::DEFAULT_LIMIT),
+            1..=Self::MAX_LIMIT,
+        )?;
         Ok(Self { embedding, limit })
     }
 }

@@ -61,13 +61,11 @@ impl NearQuery {
                 format!("must be above 0 and at most {}", Self::MAX_RADIUS_M),
             ));
         }
-        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(ValidationError::new(
-                "limit",
-                format!("must be between 1 and {}", Self::MAX_LIMIT),
-            ));
-        }
+        let limit = ValidationError::check_in_range(
+            "limit",
+            limit.unwrap_or(Self::DEFAULT_LIMIT),
+            1..=Self::MAX_LIMIT,
+        )?;
         Ok(Self {
             at,
             radius_m,

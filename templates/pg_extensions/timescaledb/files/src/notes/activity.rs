@@ -41,13 +41,7 @@ impl ActivityQuery {
             "day" => Bucket::Day,
             _ => return Err(ValidationError::new("bucket", "must be `hour` or `day`")),
         };
-        let days = days.unwrap_or(7);
-        if !(1..=Self::MAX_DAYS).contains(&days) {
-            return Err(ValidationError::new(
-                "days",
-                format!("must be between 1 and {}", Self::MAX_DAYS),
-            ));
-        }
+        let days = ValidationError::check_in_range("days", days.unwrap_or(7), 1..=Self::MAX_DAYS)?;
         Ok(Self {
             bucket,
             since: Utc::now() - Duration::days(days),
