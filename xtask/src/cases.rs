@@ -99,30 +99,21 @@ pub fn all() -> Vec<Case> {
             telemetry: Telemetry::Prometheus,
             database: true,
         },
+        // No queue, no auth, no telemetry: each the one REST case that leaves it out.
         Case {
             name: "inline-jobs",
             flags: &[
                 ("queue", "none"),
+                ("auth", "none"),
+                ("observability", "none"),
                 ("audience", "public"),
-                ("stage", "post-pmf"),
+                ("stage", "scale"),
                 ("pg_extensions", "pg_trgm"),
                 ("pg_extensions", "postgis"),
-            ],
-            allow: &["no-job-queue"],
-            queued: false,
-            telemetry: Telemetry::Prometheus,
-            database: true,
-        },
-        Case {
-            name: "unobserved",
-            flags: &[
-                ("observability", "none"),
-                ("stage", "scale"),
-                ("auth", "none"),
                 ("hosting", "render"),
             ],
-            allow: &["no-observability"],
-            queued: true,
+            allow: &["no-job-queue", "no-observability"],
+            queued: false,
             telemetry: Telemetry::None,
             database: true,
         },
@@ -341,4 +332,110 @@ pub fn all() -> Vec<Case> {
             database: false,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use scaffold::catalogue::{Axis, Catalogue};
+
+    use super::*;
+
+    /// What `case` chooses on `axis`: its flags, or the axis's default.
+    fn chosen(case: &Case, axis: &Axis) -> Vec<String> {
+        let flagged: Vec<String> = case
+            .flags
+            .iter()
+            .filter(|(a, _)| *a == axis.name)
+            .map(|(_, v)| v.to_string())
+            .collect();
+        if flagged.is_empty() {
+            axis.defaults()
+        } else {
+            flagged
+        }
+    }
+
+    fn axis<'a>(catalogue: &'a Catalogue, name: &str) -> &'a Axis {
+        catalogue.axis(name).expect("the catalogue has the axis")
+    }
+
+    #[test]
+    fn names_are_unique_and_flags_name_real_options() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let cases = all();
+        for (i, case) in cases.iter().enumerate() {
+            assert!(
+                cases[..i].iter().all(|c| c.name != case.name),
+                "two cases are called {}",
+                case.name
+            );
+            for (a, v) in case.flags {
+                assert!(
+                    axis(&catalogue, a).option(v).is_some(),
+                    "case {} chooses {a}={v}, which is not an option",
+                    case.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_option_is_in_some_case() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let cases = all();
+        for axis in &catalogue.axes {
+            for value in axis.option_values() {
+                assert!(
+                    cases
+                        .iter()
+                        .any(|c| chosen(c, axis).iter().any(|v| v == value)),
+                    "no e2e case covers --{} {value}",
+                    axis.flag()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_api_style_runs_with_every_queue_and_every_auth_choice() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let running: Vec<Case> = all().into_iter().filter(|c| c.database).collect();
+        let api = axis(&catalogue, "api");
+        for other in ["queue", "auth"] {
+            let other = axis(&catalogue, other);
+            for style in api.option_values() {
+                for value in other.option_values() {
+                    assert!(
+                        running
+                            .iter()
+                            .any(|c| chosen(c, api) == [style] && chosen(c, other) == [value]),
+                        "no running e2e case has --api {style} with --{} {value}",
+                        other.flag()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_architecture_runs_with_the_default_stack_and_with_another() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let architecture = axis(&catalogue, "architecture");
+        let running: Vec<Case> = all().into_iter().filter(|c| c.database).collect();
+        for shape in architecture.option_values() {
+            let with_shape = running
+                .iter()
+                .filter(|c| chosen(c, architecture) == [shape]);
+            let (alone, combined): (Vec<&Case>, Vec<&Case>) =
+                with_shape.partition(|c| c.flags.iter().all(|(a, _)| *a == "architecture"));
+            assert!(
+                !alone.is_empty(),
+                "no case runs {shape} on the default stack"
+            );
+            assert!(
+                !combined.is_empty(),
+                "no case runs {shape} with other options"
+            );
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! One case: generate, cargo fmt/clippy/test, then run the service and drive it.
+//! One case: generate, cargo fmt, cargo test under clippy, then run the service and drive it.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -18,6 +18,12 @@ use crate::flow::Caller;
 use crate::{crash, flow, otlp, psql};
 
 const DATABASE_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+/// Compiles the repo's own crates with clippy and denies every warning, rustc's and
+/// clippy's (dependencies keep cargo's `--cap-lints allow`).
+const LINTED: &[(&str, &str)] = &[
+    ("RUSTC_WORKSPACE_WRAPPER", "clippy-driver"),
+    ("RUSTFLAGS", "-D warnings"),
+];
 /// The machine's brokers, as the generated services and their tests read them.
 const SERVICE_URLS: &[(&str, &str)] = &[
     ("REDIS_URL", "redis://127.0.0.1:6379"),
@@ -108,32 +114,29 @@ fn build_test_and_run(
     let mut test_env = vec![("DATABASE_URL", format!("{DATABASE_SERVER}/postgres"))];
     test_env.extend(SERVICE_URLS.iter().map(|(k, v)| (*k, v.to_string())));
     cargo(&repo, target, &["fmt", "--all", "--", "--check"], &[])?;
-    cargo(
-        &repo,
-        target,
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )?;
-    // No separate `cargo build`: the dev-dependencies change the features of tokio, hyper
-    // and the crates above them, so a build and a test build compile those twice. The
-    // test build links the service's binary too (integration tests need it), and that is
-    // the binary the run below starts.
+    // One compilation does the lint, the build and the tests. `cargo clippy --all-targets`
+    // would first check every dependency (a pass that produces nothing the tests can use),
+    // then the tests would compile them again: instead clippy-driver compiles the repo's own
+    // crates (every target: the repo has no benches or examples) while rustc compiles the
+    // dependencies once, and `-D warnings` turns any lint into a failed build, as
+    // `cargo clippy --workspace --all-targets -- -D warnings` does. The same test build
+    // links the binary the run below starts, so there is no separate `cargo build`.
+    test_env.extend(LINTED.iter().map(|(k, v)| (*k, v.to_string())));
     if !case.database {
         cargo(
             &repo,
             target,
+            &["test", "--workspace", "--no-run"],
+            &test_env,
+        )?;
+        cargo(
+            &repo,
+            target,
             &["test", "--workspace", "--lib", "--bins"],
-            &[],
+            &test_env,
         )?;
         println!(
-            "this machine's PostgreSQL lacks the case's extensions: unit tests only; the database tests and the running service are not exercised"
+            "this machine's PostgreSQL lacks the case's extensions: unit tests only; the database tests (built and linted) and the running service are not exercised"
         );
         return Ok(());
     }
@@ -178,7 +181,16 @@ pub fn generate(case: &Case, repo: &Path) -> Result<()> {
 
 fn cargo(repo: &Path, target: &Path, args: &[&str], env: &[(&str, String)]) -> Result<()> {
     let started = Instant::now();
-    println!("$ cargo {}", args.join(" "));
+    let linted = env.iter().any(|(k, _)| *k == "RUSTC_WORKSPACE_WRAPPER");
+    println!(
+        "$ cargo {}{}",
+        args.join(" "),
+        if linted {
+            "   (its own crates compiled by clippy-driver, -D warnings)"
+        } else {
+            ""
+        }
+    );
     let status = Command::new(env!("CARGO"))
         .args(args)
         .current_dir(repo)
