@@ -117,10 +117,11 @@ fn build_test_and_run(
     // One compilation does the lint, the build and the tests. `cargo clippy --all-targets`
     // would first check every dependency (a pass that produces nothing the tests can use),
     // then the tests would compile them again: instead clippy-driver compiles the repo's own
-    // crates (every target: the repo has no benches or examples) while rustc compiles the
+    // crates (every target: the repo has no benches or examples, checked) while rustc compiles the
     // dependencies once, and `-D warnings` turns any lint into a failed build, as
     // `cargo clippy --workspace --all-targets -- -D warnings` does. The same test build
     // links the binary the run below starts, so there is no separate `cargo build`.
+    ensure_only_test_build_targets(&repo)?;
     test_env.extend(LINTED.iter().map(|(k, v)| (*k, v.to_string())));
     if !case.database {
         cargo(
@@ -145,6 +146,34 @@ fn build_test_and_run(
 
     let binary = target.join("debug").join(name);
     serve_and_drive(case, &repo, &binary, &name.replace('-', "_"))
+}
+
+/// The test build lints libs, bins and tests, not benches or examples: a repo that gains
+/// those must be linted another way, so the case stops rather than skip them silently.
+fn ensure_only_test_build_targets(repo: &Path) -> Result<()> {
+    let mut crates = vec![repo.to_path_buf()];
+    for parent in [repo.to_path_buf(), repo.join("crates")] {
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            crates.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.join("Cargo.toml").is_file()),
+            );
+        }
+    }
+    for dir in crates {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))?;
+        ensure!(
+            !dir.join("benches").exists()
+                && !dir.join("examples").exists()
+                && !manifest.contains("[[bench]]")
+                && !manifest.contains("[[example]]"),
+            "{} has benches or examples, which the case's linted test build does not compile; lint them with `cargo clippy --all-targets` in run.rs",
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 pub fn generate(case: &Case, repo: &Path) -> Result<()> {
@@ -426,4 +455,28 @@ fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repo_with_benches_or_examples_is_refused() {
+        let repo = std::env::temp_dir().join(format!("xtask-targets-{}", std::process::id()));
+        let member = repo.join("crates/notes");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(repo.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        std::fs::write(member.join("Cargo.toml"), "[package]\nname = \"notes\"\n").unwrap();
+        assert!(ensure_only_test_build_targets(&repo).is_ok());
+
+        std::fs::create_dir_all(member.join("benches")).unwrap();
+        let error = ensure_only_test_build_targets(&repo).unwrap_err();
+        assert!(
+            error.to_string().contains("crates/notes has benches"),
+            "{error}"
+        );
+
+        std::fs::remove_dir_all(&repo).unwrap();
+    }
 }
