@@ -341,7 +341,7 @@ mod tests {
     use super::*;
 
     /// What `case` chooses on `axis`: its flags, or the axis's default.
-    fn chosen(case: &Case, axis: &Axis) -> Vec<String> {
+    fn values_on(case: &Case, axis: &Axis) -> Vec<String> {
         let flagged: Vec<String> = case
             .flags
             .iter()
@@ -388,7 +388,7 @@ mod tests {
                 assert!(
                     cases
                         .iter()
-                        .any(|c| chosen(c, axis).iter().any(|v| v == value)),
+                        .any(|c| values_on(c, axis).iter().any(|v| v == value)),
                     "no e2e case covers --{} {value}",
                     axis.flag()
                 );
@@ -408,7 +408,7 @@ mod tests {
                     assert!(
                         running
                             .iter()
-                            .any(|c| chosen(c, api) == [style] && chosen(c, other) == [value]),
+                            .any(|c| values_on(c, api) == [style] && values_on(c, other) == [value]),
                         "no running e2e case has --api {style} with --{} {value}",
                         other.flag()
                     );
@@ -425,7 +425,7 @@ mod tests {
         for shape in architecture.option_values() {
             let with_shape = running
                 .iter()
-                .filter(|c| chosen(c, architecture) == [shape]);
+                .filter(|c| values_on(c, architecture) == [shape]);
             let (alone, combined): (Vec<&Case>, Vec<&Case>) =
                 with_shape.partition(|c| c.flags.iter().all(|(a, _)| *a == "architecture"));
             assert!(

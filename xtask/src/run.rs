@@ -150,29 +150,44 @@ fn build_test_and_run(
 
 /// The test build lints libs, bins and tests, not benches or examples: a repo that gains
 /// those must be linted another way, so the case stops rather than skip them silently.
+/// Cargo's own view of the workspace (`cargo metadata`) names every target, declared or
+/// discovered, in every member.
 fn ensure_only_test_build_targets(repo: &Path) -> Result<()> {
-    let mut crates = vec![repo.to_path_buf()];
-    for parent in [repo.to_path_buf(), repo.join("crates")] {
-        if let Ok(entries) = std::fs::read_dir(&parent) {
-            crates.extend(
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.join("Cargo.toml").is_file()),
-            );
-        }
-    }
-    for dir in crates {
-        let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))?;
-        ensure!(
-            !dir.join("benches").exists()
-                && !dir.join("examples").exists()
-                && !manifest.contains("[[bench]]")
-                && !manifest.contains("[[example]]"),
-            "{} has benches or examples, which the case's linted test build does not compile; lint them with `cargo clippy --all-targets` in run.rs",
-            dir.display()
-        );
-    }
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(repo)
+        .output()
+        .context("cannot run cargo metadata")?;
+    ensure!(
+        output.status.success(),
+        "cargo metadata failed in {}:\n{}",
+        repo.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let skipped: Vec<String> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|package| {
+            package["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|target| {
+                    target["kind"]
+                        .as_array()
+                        .is_some_and(|kinds| kinds.iter().any(|k| k == "bench" || k == "example"))
+                })
+                .map(move |target| format!("{} ({})", target["name"], package["name"]))
+        })
+        .collect();
+    ensure!(
+        skipped.is_empty(),
+        "{} has benches or examples ({}), which the case's linted test build does not compile; lint them with `cargo clippy --all-targets` in run.rs",
+        repo.display(),
+        skipped.join(", ")
+    );
     Ok(())
 }
 
@@ -465,15 +480,27 @@ mod tests {
     fn a_repo_with_benches_or_examples_is_refused() {
         let repo = std::env::temp_dir().join(format!("xtask-targets-{}", std::process::id()));
         let member = repo.join("crates/notes");
-        std::fs::create_dir_all(&member).unwrap();
-        std::fs::write(repo.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
-        std::fs::write(member.join("Cargo.toml"), "[package]\nname = \"notes\"\n").unwrap();
+        std::fs::create_dir_all(member.join("src")).unwrap();
+        std::fs::create_dir_all(repo.join("src")).unwrap();
+        std::fs::write(
+            repo.join("Cargo.toml"),
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\nmembers = [\"crates/notes\"]\n",
+        )
+        .unwrap();
+        std::fs::write(repo.join("src/main.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"notes\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        )
+        .unwrap();
+        std::fs::write(member.join("src/lib.rs"), "").unwrap();
         assert!(ensure_only_test_build_targets(&repo).is_ok());
 
         std::fs::create_dir_all(member.join("benches")).unwrap();
+        std::fs::write(member.join("benches/speed.rs"), "fn main() {}\n").unwrap();
         let error = ensure_only_test_build_targets(&repo).unwrap_err();
         assert!(
-            error.to_string().contains("crates/notes has benches"),
+            error.to_string().contains("\"speed\" (\"notes\")"),
             "{error}"
         );
 
