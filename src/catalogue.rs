@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::manifest::{AxisManifest, FragmentManifest, parse_toml};
-use crate::rules::{self, Rule, RuleFile, Severity};
+use crate::rules::{self, Rule, RuleFile};
 use crate::template_tree::TemplateTree;
 
 pub const BASE: &str = "base";
@@ -166,7 +166,7 @@ impl Catalogue {
     ) -> impl Iterator<Item = (&'a str, &'a Rule)> + 'a {
         self.rules
             .iter()
-            .filter(|r| r.severity == Severity::Refuse)
+            .filter(|r| r.refuses_values())
             .flat_map(move |r| {
                 r.refused_values()
                     .filter(move |(a, _)| *a == axis)

@@ -197,8 +197,13 @@ fn allowed_ids(catalogue: &Catalogue, request: &Request) -> Result<BTreeSet<Stri
                 )));
             }
             Severity::Refuse => {
+                let what = if rule.combination {
+                    "a combination"
+                } else {
+                    "a value"
+                };
                 return Err(Error::usage(format!(
-                    "{given_as}: `{id}` refuses a value outright and cannot be overridden; {}",
+                    "{given_as}: `{id}` refuses {what} outright and cannot be overridden; {}",
                     instead_text(&rule.instead)
                 )));
             }

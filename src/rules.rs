@@ -15,7 +15,8 @@ pub enum Severity {
     Deny,
     /// Printed, recorded in `docs/decisions.md`, never blocks.
     Warn,
-    /// The value is never generated; no override exists.
+    /// The value (or, for a `combination` rule, the pairing) is never generated; no
+    /// override exists.
     Refuse,
 }
 
@@ -42,8 +43,14 @@ pub struct Rule {
     /// Stable kebab-case id, used by `--allow` and `scaffold explain`.
     pub id: String,
     pub severity: Severity,
-    /// Every listed axis must hold one of its listed values for the rule to fire.
+    /// Every listed axis must hold one of its listed values for the rule to fire
+    /// (for a plain refuse rule, any one listed axis: see [`Rule::matches`]).
     pub when: BTreeMap<String, Values>,
+    /// A refuse rule about options that work alone but never together
+    /// (`architecture=microservices` with `queue=none`): it fires, like a deny rule, when
+    /// every listed axis matches, and has no override.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub combination: bool,
     /// One line.
     pub title: String,
     /// The reasoning, one paragraph.
@@ -80,10 +87,16 @@ impl Rule {
         self.source.starts_with(PRESET_SOURCE_PREFIX)
     }
 
-    /// Deny and warn rules fire when every listed axis holds a listed value; a refuse rule
-    /// fires when any listed key does (each pair is one refused value).
+    /// A refuse rule that refuses values by themselves (not a `combination`): each
+    /// `when` pair is one value that is never generated.
+    pub fn refuses_values(&self) -> bool {
+        self.severity == Severity::Refuse && !self.combination
+    }
+
+    /// Deny, warn and combination rules fire when every listed axis holds a listed value;
+    /// a value-refusing rule fires when any listed key does (each pair is one refused value).
     pub fn matches(&self, selection: &Selection) -> bool {
-        if self.severity == Severity::Refuse {
+        if self.refuses_values() {
             self.when
                 .iter()
                 .any(|(axis, wanted)| holds(selection, axis, wanted))
@@ -130,9 +143,9 @@ impl Rule {
             .collect()
     }
 
-    /// `(axis, value)` pairs this rule refuses (only for `refuse` rules).
+    /// `(axis, value)` pairs this rule refuses (only for value-refusing rules).
     pub fn refused_values(&self) -> impl Iterator<Item = (&str, &str)> {
-        let refuse = self.severity == Severity::Refuse;
+        let refuse = self.refuses_values();
         self.when
             .iter()
             .filter(move |_| refuse)
@@ -213,6 +226,18 @@ pub fn validate(
                 "this id is used by another rule too; ids must be unique",
             ));
         }
+        if rule.combination && rule.severity != Severity::Refuse {
+            return Err(Error::template(
+                at(),
+                "`combination = true` is for refuse rules; deny and warn rules already fire only when every axis matches",
+            ));
+        }
+        if rule.combination && rule.when.len() < 2 {
+            return Err(Error::template(
+                at(),
+                "a combination rule names at least two axes; to refuse one value, drop `combination`",
+            ));
+        }
         if rule.when.is_empty() {
             return Err(Error::template(
                 at(),
@@ -235,11 +260,11 @@ pub fn validate(
         }
         for (axis_name, values) in &rule.when {
             if refused_flags.contains_key(axis_name) {
-                if rule.severity != Severity::Refuse {
+                if !rule.refuses_values() {
                     return Err(Error::template(
                         at(),
                         format!(
-                            "`{axis_name}` is a refused flag, not an axis: only refuse rules may name it"
+                            "`{axis_name}` is a refused flag, not an axis: only refuse rules (not combinations) may name it"
                         ),
                     ));
                 }
@@ -257,7 +282,7 @@ pub fn validate(
             };
             for value in values.as_slice() {
                 let is_option = axis.option(value).is_some();
-                if rule.severity == Severity::Refuse && is_option {
+                if rule.refuses_values() && is_option {
                     return Err(Error::template(
                         at(),
                         format!(
@@ -332,6 +357,7 @@ mod tests {
             why: "w".into(),
             instead: vec![],
             instead_for: BTreeMap::new(),
+            combination: false,
             source: "test".into(),
         }
     }
@@ -434,7 +460,10 @@ mod tests {
 
         let deny = rule("d", Severity::Deny, &[("search", &["solr"])]);
         let err = validate(&[deny], &[], &flags).unwrap_err().to_string();
-        assert!(err.contains("only refuse rules may name it"), "{err}");
+        assert!(
+            err.contains("only refuse rules (not combinations) may name it"),
+            "{err}"
+        );
 
         let mut stray = refuse;
         stray.instead_for.insert("algolia".into(), vec!["x".into()]);
@@ -443,6 +472,43 @@ mod tests {
             err.contains("`algolia`, which `when` does not list"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_combination_refusal_fires_only_on_the_pair_and_refuses_no_value_alone() {
+        let mut r = rule(
+            "ms-no-queue",
+            Severity::Refuse,
+            &[("arch", &["micro"]), ("queue", &["none"])],
+        );
+        r.combination = true;
+        assert!(r.matches(&selection(&[("arch", &["micro"]), ("queue", &["none"])])));
+        assert!(!r.matches(&selection(&[("arch", &["micro"]), ("queue", &["redis"])])));
+        assert!(!r.matches(&selection(&[("arch", &["mono"]), ("queue", &["none"])])));
+        assert_eq!(r.refused_values().count(), 0);
+        let sel = selection(&[("arch", &["micro"]), ("queue", &["none"])]);
+        let allow: BTreeSet<String> = ["ms-no-queue".to_string()].into();
+        assert_eq!(evaluate(&[r], &sel, &allow)[0].verdict, Verdict::Refused);
+    }
+
+    #[test]
+    fn combination_is_for_refuse_rules_over_two_axes_or_more() {
+        let mut deny = rule("d", Severity::Deny, &[("a", &["x"]), ("b", &["y"])]);
+        deny.combination = true;
+        let err = validate(&[deny], &[], &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`combination = true` is for refuse rules"),
+            "{err}"
+        );
+
+        let mut single = rule("s", Severity::Refuse, &[("a", &["x"])]);
+        single.combination = true;
+        let err = validate(&[single], &[], &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least two axes"), "{err}");
     }
 
     #[test]

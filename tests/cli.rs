@@ -962,3 +962,55 @@ fn microservices_after_the_override_is_not_available_yet_and_writes_nothing() {
         sb.assert_untouched();
     }
 }
+
+#[test]
+fn microservices_without_a_queue_is_refused_as_a_combination_that_no_allow_overrides() {
+    let sb = Sandbox::new();
+    let microservices_without_queue = [
+        "new",
+        "shop",
+        "--architecture",
+        "microservices",
+        "--stage",
+        "post-pmf",
+        "--queue",
+        "none",
+        "--allow",
+        "no-job-queue",
+        "--yes",
+    ];
+    real_templates(&sb)
+        .args(microservices_without_queue)
+        .assert()
+        .code(3)
+        .stderr(contains(
+            "error[microservices-without-a-queue]: Microservices without a message queue",
+        ))
+        .stderr(contains("because: architecture=microservices, queue=none"))
+        .stderr(contains("--queue redis"))
+        .stderr(contains(
+            "this combination is refused and cannot be overridden",
+        ))
+        .stderr(contains("nothing was written"));
+    sb.assert_untouched();
+
+    real_templates(&sb)
+        .args(microservices_without_queue)
+        .args(["--allow", "microservices-without-a-queue"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "`microservices-without-a-queue` refuses a combination outright and cannot be overridden",
+        ));
+    sb.assert_untouched();
+
+    // Each option alone is fine: a monolith without a queue is only denied by no-job-queue.
+    real_templates(&sb)
+        .args(["explain", "microservices-without-a-queue"])
+        .assert()
+        .success()
+        .stdout(contains("when: architecture=microservices and queue=none"))
+        .stdout(contains(
+            "override: none; this combination is never generated",
+        ));
+}

@@ -251,12 +251,16 @@ fn rules(catalogue: &Catalogue) -> String {
     let mut out = String::new();
     out.push_str("let refused = \"\";\nlet notes = \"\";\nlet allowed = [];\nlet warned = [];\n");
     for rule in &catalogue.rules {
-        if !matches!(rule.severity, Severity::Deny | Severity::Warn) {
+        if rule.refuses_values() {
+            // Refused values are not among the choices cargo-generate offers.
             continue;
         }
         for (when, outcome) in outcomes(catalogue, rule) {
             let id = &rule.id;
-            if rule.severity == Severity::Deny {
+            if rule.severity == Severity::Refuse {
+                let text = defines(catalogue, &crate::cli::report::refusal_text(&outcome));
+                out.push_str(&format!("if {} {{ refused += {text:?}; }}\n", when.rhai()));
+            } else if rule.severity == Severity::Deny {
                 let mut denied = outcome.clone();
                 denied.verdict = Verdict::Denied;
                 let text = defines(catalogue, &crate::cli::report::refusal_text(&denied));

@@ -60,6 +60,8 @@ pub fn refusal_text(o: &Outcome) -> String {
             "  or take the risk knowingly: --allow {} (recorded in .scaffold.toml and docs/decisions.md)\n",
             o.rule.id
         ));
+    } else if o.rule.combination {
+        text.push_str("  this combination is refused and cannot be overridden.\n");
     } else {
         text.push_str("  this value is refused and cannot be overridden.\n");
     }

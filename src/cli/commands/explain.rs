@@ -27,7 +27,7 @@ pub fn exec(catalogue: &mut Catalogue, matches: &ArgMatches) -> Result<Success> 
             rule.id,
             format!("{:?}", rule.severity).to_lowercase(),
             rule.title,
-            when.join(if rule.severity == crate::rules::Severity::Refuse {
+            when.join(if rule.refuses_values() {
                 " or "
             } else {
                 " and "
@@ -44,6 +44,9 @@ pub fn exec(catalogue: &mut Catalogue, matches: &ArgMatches) -> Result<Success> 
         human.push_str(match rule.severity {
             crate::rules::Severity::Deny => {
                 "override: --allow <id>, recorded in .scaffold.toml and docs/decisions.md\n"
+            }
+            crate::rules::Severity::Refuse if rule.combination => {
+                "override: none; this combination is never generated\n"
             }
             crate::rules::Severity::Refuse => "override: none; this value is never generated\n",
             crate::rules::Severity::Warn => "a warning: printed and recorded, never blocks\n",

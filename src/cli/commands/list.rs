@@ -67,10 +67,10 @@ pub fn exec(catalogue: &mut Catalogue, _: &ArgMatches) -> Result<Success> {
             .map(|(a, v)| format!("{a}={}", v.as_slice().join("|")))
             .collect();
         human.push_str(&format!(
-            "  {:<7} {:<26} {:<36} {}\n",
+            "  {:<7} {:<30} {:<36} {}\n",
             format!("{:?}", rule.severity).to_lowercase(),
             rule.id,
-            when.join(if rule.severity == crate::rules::Severity::Refuse {
+            when.join(if rule.refuses_values() {
                 " or "
             } else {
                 " and "
