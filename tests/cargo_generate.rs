@@ -201,3 +201,48 @@ fn a_moved_file_lands_where_scaffold_puts_it_in_the_derived_template() {
         assert_eq!(scaffold.contains_key("src/parts/mod.rs"), !split);
     }
 }
+
+/// A combination refusal aborts the hook when both of its options are chosen, with the
+/// rule's text and no question offering an override.
+#[test]
+fn the_hook_refuses_a_refused_combination_without_asking_to_allow_it() {
+    use scaffold::template_tree::TemplateTree;
+
+    let axis = |name: &str, default: &str| {
+        format!(
+            "order = 1\ntitle = \"{name}\"\nprompt = \"Which?\"\nhelp = \"h\"\ndefault = \"{default}\"\n"
+        )
+    };
+    let fragment = "title = \"T\"\nsummary = \"s\"\n";
+    let tree = TemplateTree::from_files(
+        "fixture",
+        [
+            (
+                "rules.toml".to_string(),
+                "[[rule]]\nid = \"split-needs-a-bus\"\nseverity = \"refuse\"\ncombination = true\nwhen = { shape = \"split\", bus = \"none\" }\ntitle = \"Split without a bus\"\nwhy = \"Split parts talk over the bus.\"\ninstead = [\"--bus redis\"]\n\n[[rule]]\nid = \"split-early\"\nseverity = \"warn\"\nwhen = { shape = \"split\" }\ntitle = \"t\"\nwhy = \"w\"\n".to_string(),
+            ),
+            ("base/fragment.toml".into(), fragment.to_string()),
+            ("base/files/Cargo.toml".into(), "[package]\nname = \"shop\"\n".to_string()),
+            ("shape/axis.toml".into(), axis("Shape", "flat")),
+            ("shape/flat/fragment.toml".into(), fragment.to_string()),
+            ("shape/split/fragment.toml".into(), fragment.to_string()),
+            ("bus/axis.toml".into(), axis("Bus", "redis")),
+            ("bus/redis/fragment.toml".into(), fragment.to_string()),
+            ("bus/none/fragment.toml".into(), fragment.to_string()),
+        ],
+    );
+    let catalogue = Catalogue::load(tree).unwrap();
+    let template = Template::derive(&catalogue).unwrap();
+    let files = &template.files;
+    let hook = &files[&format!("{TEMPLATE_DIR}/{}", cargo_generate::PRE_HOOK)].contents;
+    assert!(
+        hook.contains("error[split-needs-a-bus]: Split without a bus"),
+        "{hook}"
+    );
+    assert!(hook.contains("this combination is refused and cannot be overridden"));
+    let config = &files[&format!("{TEMPLATE_DIR}/cargo-generate.toml")].contents;
+    assert!(
+        !config.contains(&cargo_generate::allow_placeholder("split-needs-a-bus")),
+        "a refusal has no override to ask about: {config}"
+    );
+}
