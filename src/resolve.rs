@@ -303,43 +303,61 @@ fn refuse_refused_flags(catalogue: &Catalogue, request: &Request) -> Result<()> 
     Ok(())
 }
 
+/// Each axis's choices, in catalogue order: one option each, or every subset of the
+/// options on a multi-value axis.
+pub fn axis_choices(catalogue: &Catalogue) -> Vec<(String, Vec<Vec<String>>)> {
+    catalogue
+        .axes
+        .iter()
+        .map(|axis| {
+            let values: Vec<String> = axis.option_values().map(str::to_string).collect();
+            let choices: Vec<Vec<String>> = if axis.manifest.multi {
+                (0..1u32 << values.len())
+                    .map(|mask| {
+                        let picked = values
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << i) != 0);
+                        picked.map(|(_, v)| v.clone()).collect()
+                    })
+                    .collect()
+            } else {
+                values.iter().map(|v| vec![v.clone()]).collect()
+            };
+            (axis.name.clone(), choices)
+        })
+        .collect()
+}
+
+/// The ids of every deny rule: a deny is a valid choice with `--allow`.
+fn every_deny(catalogue: &Catalogue) -> Vec<String> {
+    catalogue
+        .rules
+        .iter()
+        .filter(|r| r.severity == Severity::Deny)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
 /// Every combination of the catalogue's options (every subset on a multi-value axis), each
 /// as a request that allows every deny rule, since a deny is a valid choice with `--allow`.
 /// Used to render all of them in tests and to pick the largest for the benchmark.
 pub fn every_combination(catalogue: &Catalogue) -> Vec<Request> {
     let mut combos: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new()];
-    for axis in &catalogue.axes {
-        let values: Vec<String> = axis.option_values().map(str::to_string).collect();
-        let choices: Vec<Vec<String>> = if axis.manifest.multi {
-            (0..1u32 << values.len())
-                .map(|mask| {
-                    let picked = values
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| mask & (1 << i) != 0);
-                    picked.map(|(_, v)| v.clone()).collect()
-                })
-                .collect()
-        } else {
-            values.iter().map(|v| vec![v.clone()]).collect()
-        };
+    for (axis, choices) in axis_choices(catalogue) {
+        let axis = &axis;
         combos = combos
             .into_iter()
             .flat_map(|combo| {
                 choices.iter().map(move |choice| {
                     let mut c = combo.clone();
-                    c.insert(axis.name.clone(), choice.clone());
+                    c.insert(axis.clone(), choice.clone());
                     c
                 })
             })
             .collect();
     }
-    let allow: Vec<String> = catalogue
-        .rules
-        .iter()
-        .filter(|r| r.severity == Severity::Deny)
-        .map(|r| r.id.clone())
-        .collect();
+    let allow = every_deny(catalogue);
     combos
         .into_iter()
         .map(|flags| Request {
@@ -348,6 +366,110 @@ pub fn every_combination(catalogue: &Catalogue) -> Vec<Request> {
             preset: None,
         })
         .collect()
+}
+
+/// A greedy `strength`-wise covering set of the catalogue's combinations (see
+/// [`covering_of`]), without listing every combination first.
+pub fn covering(catalogue: &Catalogue, strength: usize) -> Vec<Request> {
+    covering_of(&axis_choices(catalogue), strength, &every_deny(catalogue))
+}
+
+/// A greedy `strength`-wise covering set of the combinations of `choices`: every
+/// combination of choices from any `strength` axes is in at least one request (a list of
+/// values on a multi-value axis counts as one choice). Each request allows `allow`.
+/// Deterministic: the same choices always give the same set.
+pub fn covering_of(
+    choices: &[(String, Vec<Vec<String>>)],
+    strength: usize,
+    allow: &[String],
+) -> Vec<Request> {
+    use std::collections::BTreeSet;
+    let sizes: Vec<usize> = choices.iter().map(|(_, c)| c.len()).collect();
+    // Axes with one choice are in every request; only the others need covering.
+    let varied: Vec<usize> = (0..sizes.len()).filter(|&i| sizes[i] > 1).collect();
+    let strength = strength.min(varied.len());
+    let groups = subsets(&varied, strength);
+    // The groups each axis belongs to, so a trial pick only looks at those.
+    let groups_of: Vec<Vec<&Vec<usize>>> = (0..sizes.len())
+        .map(|axis| groups.iter().filter(|g| g.contains(&axis)).collect())
+        .collect();
+
+    // A tuple (an `(axis, choice index)` pair per axis of a group) packed into one
+    // integer, 21 bits a pair, so the greedy loop below compares integers.
+    assert!(
+        strength <= 3 && sizes.len() < 1 << 7 && sizes.iter().all(|&n| n < 1 << 14),
+        "the packed tuples hold up to three axes of 128, with up to 16,384 choices each"
+    );
+    let key = |group: &[usize], pick: &[Option<usize>]| -> Option<u64> {
+        let pairs: Option<Vec<(usize, usize)>> = group
+            .iter()
+            .map(|&axis| pick[axis].map(|v| (axis, v)))
+            .collect();
+        pairs.map(pack)
+    };
+    let mut tuple_of: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
+    for group in &groups {
+        let mut tuples: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
+        for &axis in group {
+            tuples = tuples
+                .into_iter()
+                .flat_map(|t| {
+                    (0..sizes[axis]).map(move |v| {
+                        let mut t = t.clone();
+                        t.push((axis, v));
+                        t
+                    })
+                })
+                .collect();
+        }
+        for t in tuples {
+            tuple_of.insert(pack(t.clone()), t);
+        }
+    }
+    let mut uncovered: BTreeSet<u64> = tuple_of.keys().copied().collect();
+
+    let mut chosen = Vec::new();
+    while let Some(first) = uncovered.first() {
+        let mut pick: Vec<Option<usize>> = vec![None; sizes.len()];
+        for &(axis, v) in &tuple_of[first] {
+            pick[axis] = Some(v);
+        }
+        for axis in 0..sizes.len() {
+            if pick[axis].is_some() {
+                continue;
+            }
+            let mut gain = |v: usize| {
+                pick[axis] = Some(v);
+                let n = groups_of[axis]
+                    .iter()
+                    .filter_map(|g| key(g, &pick))
+                    .filter(|k| uncovered.contains(k))
+                    .count();
+                pick[axis] = None;
+                n
+            };
+            let best = (0..sizes[axis])
+                .max_by_key(|&v| (gain(v), std::cmp::Reverse(v)))
+                .unwrap_or(0);
+            pick[axis] = Some(best);
+        }
+        for group in &groups {
+            if let Some(k) = key(group, &pick) {
+                uncovered.remove(&k);
+            }
+        }
+        let flags = choices
+            .iter()
+            .enumerate()
+            .map(|(k, (axis, values))| (axis.clone(), values[pick[k].unwrap_or(0)].clone()))
+            .collect();
+        chosen.push(Request {
+            flags,
+            allow: allow.to_vec(),
+            preset: None,
+        });
+    }
+    chosen
 }
 
 pub fn instead_text(instead: &[String]) -> String {
@@ -365,98 +487,11 @@ pub fn instead_text(instead: &[String]) -> String {
     }
 }
 
-/// A greedy `strength`-wise covering set of `requests` (each axis's value, a list for a
-/// multi-value axis, counts as one value). Deterministic: the same catalogue always gives
-/// the same set.
-pub fn covering(requests: &[Request], strength: usize) -> Vec<Request> {
-    use std::collections::BTreeSet;
-    let axes: Vec<String> = requests[0].flags.keys().cloned().collect();
-    let values: Vec<Vec<Vec<String>>> = axes
-        .iter()
-        .map(|axis| {
-            let mut seen: Vec<Vec<String>> = Vec::new();
-            for request in requests {
-                let value = &request.flags[axis];
-                if !seen.contains(value) {
-                    seen.push(value.clone());
-                }
-            }
-            seen
-        })
-        .collect();
-    // Axes with one value are in every request; only the others need covering.
-    let varied: Vec<usize> = (0..axes.len()).filter(|&i| values[i].len() > 1).collect();
-    let strength = strength.min(varied.len());
-    let groups = subsets(&varied, strength);
-
-    // A tuple: (axis, value index) pairs, axes ascending.
-    let mut uncovered: BTreeSet<Vec<(usize, usize)>> = BTreeSet::new();
-    for group in &groups {
-        let mut tuples: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
-        for &axis in group {
-            tuples = tuples
-                .into_iter()
-                .flat_map(|t| {
-                    (0..values[axis].len()).map(move |v| {
-                        let mut t = t.clone();
-                        t.push((axis, v));
-                        t
-                    })
-                })
-                .collect();
-        }
-        uncovered.extend(tuples);
-    }
-    let covered_by = |pick: &[Option<usize>]| -> Vec<Vec<(usize, usize)>> {
-        groups
-            .iter()
-            .filter_map(|group| {
-                group
-                    .iter()
-                    .map(|&axis| pick[axis].map(|v| (axis, v)))
-                    .collect::<Option<Vec<_>>>()
-            })
-            .collect()
-    };
-
-    let mut chosen = Vec::new();
-    while let Some(seed) = uncovered.iter().next().cloned() {
-        let mut pick: Vec<Option<usize>> = vec![None; axes.len()];
-        for &(axis, v) in &seed {
-            pick[axis] = Some(v);
-        }
-        for axis in 0..axes.len() {
-            if pick[axis].is_some() {
-                continue;
-            }
-            let gain = |v: usize| {
-                let mut trial = pick.clone();
-                trial[axis] = Some(v);
-                covered_by(&trial)
-                    .iter()
-                    .filter(|t| t.iter().any(|&(a, _)| a == axis) && uncovered.contains(*t))
-                    .count()
-            };
-            let best = (0..values[axis].len())
-                .max_by_key(|&v| (gain(v), std::cmp::Reverse(v)))
-                .unwrap_or(0);
-            pick[axis] = Some(best);
-        }
-        for tuple in covered_by(&pick) {
-            uncovered.remove(&tuple);
-        }
-        let flags = axes
-            .iter()
-            .enumerate()
-            .map(|(k, axis)| (axis.clone(), values[k][pick[k].unwrap_or(0)].clone()))
-            .collect();
-        chosen.push(Request {
-            flags,
-            allow: requests[0].allow.clone(),
-            preset: None,
-        });
-    }
-    chosen
+/// `(axis, choice index)` pairs packed into one integer, 21 bits a pair.
+fn pack(pairs: impl IntoIterator<Item = (usize, usize)>) -> u64 {
+    pairs.into_iter().fold(0, |acc, (axis, v)| {
+        (acc << 21) | ((axis as u64) << 14) | v as u64
+    })
 }
 
 /// Every `size`-element subset of `items`, in order.

@@ -16,11 +16,18 @@ const MAX_COMBINATIONS: usize = 3000;
 /// Every combination, guarded: above the limit, a covering set instead, in which every
 /// combination of values from any [`COVERING_STRENGTH`] axes appears at least once.
 fn all_requests(catalogue: &Catalogue) -> Vec<Request> {
-    let requests = resolve::every_combination(catalogue);
-    if requests.len() <= MAX_COMBINATIONS {
-        return requests;
+    if combination_count(catalogue) <= MAX_COMBINATIONS {
+        return resolve::every_combination(catalogue);
     }
-    resolve::covering(&requests, COVERING_STRENGTH)
+    resolve::covering(catalogue, COVERING_STRENGTH)
+}
+
+/// How many combinations the catalogue has (every subset on a multi-value axis).
+fn combination_count(catalogue: &Catalogue) -> usize {
+    resolve::axis_choices(catalogue)
+        .iter()
+        .map(|(_, choices)| choices.len())
+        .product()
 }
 
 /// Three-way: a template's conditions rarely join more than three axes (the API style
@@ -121,17 +128,7 @@ fn render_one(catalogue: &Catalogue, request: &Request) {
 #[test]
 fn every_built_in_combination_renders_clean() {
     let catalogue = Catalogue::embedded().unwrap();
-    let expected: usize = catalogue
-        .axes
-        .iter()
-        .map(|a| {
-            if a.manifest.multi {
-                1 << a.options.len()
-            } else {
-                a.options.len()
-            }
-        })
-        .product();
+    let expected = combination_count(&catalogue);
     let rendered = render_all(&catalogue);
     if expected <= MAX_COMBINATIONS {
         assert_eq!(rendered, expected);
@@ -177,43 +174,44 @@ fn the_checks_catch_leftover_liquid_and_bad_files() {
 
 #[test]
 fn the_covering_set_meets_every_three_values_and_is_smaller_than_the_product() {
-    use std::collections::BTreeMap;
     let sizes = [("a", 3), ("b", 2), ("c", 4), ("d", 1), ("e", 3)];
-    let mut requests = vec![BTreeMap::new()];
-    for (axis, n) in sizes {
-        requests = requests
-            .into_iter()
-            .flat_map(|r: BTreeMap<String, Vec<String>>| {
-                (0..n).map(move |v| {
-                    let mut r = r.clone();
-                    r.insert(axis.to_string(), vec![v.to_string()]);
-                    r
-                })
-            })
-            .collect();
-    }
-    let requests: Vec<Request> = requests
-        .into_iter()
-        .map(|flags| Request {
-            flags,
-            allow: Vec::new(),
-            preset: None,
+    let choices: Vec<(String, Vec<Vec<String>>)> = sizes
+        .iter()
+        .map(|(axis, n)| {
+            let values = (0..*n).map(|v| vec![v.to_string()]).collect();
+            (axis.to_string(), values)
         })
         .collect();
-    let chosen = resolve::covering(&requests, 3);
-    assert!(chosen.len() < requests.len(), "{} rows", chosen.len());
+    let product: usize = sizes.iter().map(|(_, n)| n).product();
+    let chosen = resolve::covering_of(&choices, 3, &["some-deny".to_string()]);
+    assert!(chosen.len() < product, "{} rows", chosen.len());
+    assert!(chosen.iter().all(|c| c.allow == ["some-deny"]));
     let varied = ["a", "b", "c", "e"];
     for group in resolve::subsets(&[0, 1, 2, 3], 3) {
-        let axes: Vec<&str> = group.iter().map(|&i| varied[i]).collect();
-        for wanted in requests
+        let axes: Vec<(&str, usize)> = group
             .iter()
-            .map(|r| axes.iter().map(|a| r.flags[*a].clone()).collect::<Vec<_>>())
-        {
+            .map(|&i| *sizes.iter().find(|(a, _)| *a == varied[i]).unwrap())
+            .collect();
+        let mut wanted: Vec<Vec<String>> = vec![Vec::new()];
+        for (_, n) in &axes {
+            wanted = wanted
+                .into_iter()
+                .flat_map(|w| {
+                    (0..*n).map(move |v| {
+                        let mut w = w.clone();
+                        w.push(v.to_string());
+                        w
+                    })
+                })
+                .collect();
+        }
+        for values in wanted {
             assert!(
-                chosen
+                chosen.iter().any(|c| axes
                     .iter()
-                    .any(|c| axes.iter().zip(&wanted).all(|(a, v)| &c.flags[*a] == v)),
-                "{axes:?} = {wanted:?} is in no chosen request"
+                    .zip(&values)
+                    .all(|((a, _), v)| c.flags[*a] == [v.clone()])),
+                "{axes:?} = {values:?} is in no chosen request"
             );
         }
     }

@@ -157,8 +157,7 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// The answers the parity check covers: every pair of values of any two axes appears.
 fn covering(catalogue: &Catalogue) -> Vec<Request> {
-    let all = resolve::every_combination(catalogue);
-    resolve::covering(&all, 2)
+    resolve::covering(catalogue, 2)
 }
 
 /// What must differ between the two: the value of each generated secret in `.env`.
@@ -233,7 +232,7 @@ pub fn parity(root: &Path) -> Result<()> {
 /// cargo-generate for each allows; the pairwise runs above check the hook itself.
 fn rendered_here(catalogue: &Catalogue, template: &cargo_generate::Template) -> Result<()> {
     let started = Instant::now();
-    let requests = resolve::covering(&resolve::every_combination(catalogue), 3);
+    let requests = resolve::covering(catalogue, 3);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = requests.len().div_ceil(workers);
     let failures: Vec<String> = std::thread::scope(|scope| {
