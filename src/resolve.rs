@@ -330,7 +330,7 @@ pub fn axis_choices(catalogue: &Catalogue) -> Vec<(String, Vec<Vec<String>>)> {
 }
 
 /// The ids of every deny rule: a deny is a valid choice with `--allow`.
-fn every_deny(catalogue: &Catalogue) -> Vec<String> {
+pub fn every_deny(catalogue: &Catalogue) -> Vec<String> {
     catalogue
         .rules
         .iter()
