@@ -14,18 +14,20 @@ use scaffold::ops::{self, NewOptions};
 use scaffold::resolve::{self, NoPrompts, Request};
 use scaffold::write::Git;
 
-/// The selection that writes the most files: one axis at a time, the choice that writes
-/// the most with the others held, until no axis changes. A fragment's files add to the
-/// others', so this finds the largest without generating all of the catalogue's
-/// combinations (hundreds of thousands).
+/// A selection that writes the most files: one axis at a time, the choice that writes the
+/// most with the others held, until no axis changes. Fragments mostly add files, so this
+/// lands on the largest or close to it without generating all of the catalogue's
+/// combinations (hundreds of thousands). The selection is printed.
 fn largest_request(catalogue: &Catalogue) -> Request {
     let name = ProjectName::parse("bench").unwrap();
+    // A refused combination writes nothing.
     let files = |request: &Request| {
-        let resolved = resolve::resolve(catalogue, request, &mut NoPrompts).unwrap();
-        generate::generate(catalogue, &resolved, &name, &mut String::new)
-            .unwrap()
-            .files
-            .len()
+        resolve::resolve(catalogue, request, &mut NoPrompts).map_or(0, |resolved| {
+            generate::generate(catalogue, &resolved, &name, &mut String::new)
+                .unwrap()
+                .files
+                .len()
+        })
     };
     let choices = resolve::axis_choices(catalogue);
     let mut best = Request {
@@ -50,6 +52,7 @@ fn largest_request(catalogue: &Catalogue) -> Request {
             }
         }
         if most == before {
+            eprintln!("largest selection ({most} files): {:?}", best.flags);
             return best;
         }
     }

@@ -166,7 +166,7 @@ impl Catalogue {
     ) -> impl Iterator<Item = (&'a str, &'a Rule)> + 'a {
         self.rules
             .iter()
-            .filter(|r| r.refuses_values())
+            .filter(|r| r.is_value_refusal())
             .flat_map(move |r| {
                 r.refused_values()
                     .filter(move |(a, _)| *a == axis)

@@ -339,9 +339,10 @@ pub fn every_deny(catalogue: &Catalogue) -> Vec<String> {
         .collect()
 }
 
-/// Every combination of the catalogue's options (every subset on a multi-value axis), each
-/// as a request that allows every deny rule, since a deny is a valid choice with `--allow`.
-/// Used to render all of them in tests and to pick the largest for the benchmark.
+/// Every combination of the catalogue's options (every subset on a multi-value axis) that no
+/// combination refusal refuses, each as a request that allows every deny rule, since a deny
+/// is a valid choice with `--allow`. Used to render all of them in tests when the catalogue
+/// is small enough.
 pub fn every_combination(catalogue: &Catalogue) -> Vec<Request> {
     let mut combos: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new()];
     for (axis, choices) in axis_choices(catalogue) {
@@ -358,8 +359,17 @@ pub fn every_combination(catalogue: &Catalogue) -> Vec<Request> {
             .collect();
     }
     let allow = every_deny(catalogue);
+    let refusals: Vec<&rules::Rule> = catalogue
+        .rules
+        .iter()
+        .filter(|r| r.severity == Severity::Refuse && r.combination)
+        .collect();
     combos
         .into_iter()
+        .filter(|flags| {
+            let selection = Selection::from_pairs(flags.clone());
+            !refusals.iter().any(|r| r.matches(&selection))
+        })
         .map(|flags| Request {
             flags,
             allow: allow.clone(),
@@ -368,21 +378,65 @@ pub fn every_combination(catalogue: &Catalogue) -> Vec<Request> {
         .collect()
 }
 
-/// A greedy `strength`-wise covering set of the catalogue's combinations (see
+/// A greedy `strength`-wise covering set of the catalogue's valid combinations (see
 /// [`covering_of`]), without listing every combination first.
 pub fn covering(catalogue: &Catalogue, strength: usize) -> Vec<Request> {
-    covering_of(&axis_choices(catalogue), strength, &every_deny(catalogue))
+    let choices = axis_choices(catalogue);
+    let refused = refused_combinations(catalogue, &choices);
+    covering_of(&choices, strength, &every_deny(catalogue), &refused)
+}
+
+/// A combination refusal over axis choices: `(axis index, the indices of the choices that
+/// match)` for each axis in its `when`. It refuses a pick that matches on every one.
+pub type RefusedCombination = Vec<(usize, Vec<usize>)>;
+
+/// The catalogue's combination refusals that some choices can fire (not those about
+/// upcoming values).
+fn refused_combinations(
+    catalogue: &Catalogue,
+    choices: &[(String, Vec<Vec<String>>)],
+) -> Vec<RefusedCombination> {
+    catalogue
+        .rules
+        .iter()
+        .filter(|r| r.severity == Severity::Refuse && r.combination)
+        .filter_map(|rule| {
+            rule.when
+                .iter()
+                .map(|(axis, wanted)| {
+                    let index = choices.iter().position(|(name, _)| name == axis)?;
+                    let matching: Vec<usize> = (0..choices[index].1.len())
+                        .filter(|&c| {
+                            choices[index].1[c]
+                                .iter()
+                                .any(|v| wanted.as_slice().contains(v))
+                        })
+                        .collect();
+                    (!matching.is_empty()).then_some((index, matching))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A greedy `strength`-wise covering set of the combinations of `choices`: every
-/// combination of choices from any `strength` axes is in at least one request (a list of
-/// values on a multi-value axis counts as one choice). Each request allows `allow`.
-/// Deterministic: the same choices always give the same set.
+/// combination of choices from any `strength` axes that `refused` allows is in at least one
+/// request, and no request is refused (a list of values on a multi-value axis counts as
+/// one choice). Each request allows `allow`. Deterministic: the same choices always give
+/// the same set.
 pub fn covering_of(
     choices: &[(String, Vec<Vec<String>>)],
     strength: usize,
     allow: &[String],
+    refused: &[RefusedCombination],
 ) -> Vec<Request> {
+    let is_refused = |pick: &[Option<usize>]| {
+        refused.iter().any(|combination| {
+            combination
+                .iter()
+                .all(|(axis, matching)| pick[*axis].is_some_and(|v| matching.contains(&v)))
+        })
+    };
     use std::collections::BTreeSet;
     let sizes: Vec<usize> = choices.iter().map(|(_, c)| c.len()).collect();
     // Axes with one choice are in every request; only the others need covering.
@@ -397,8 +451,8 @@ pub fn covering_of(
     // A tuple (an `(axis, choice index)` pair per axis of a group) packed into one
     // integer, 21 bits a pair, so the greedy loop below compares integers.
     assert!(
-        strength <= 3 && sizes.len() < 1 << 7 && sizes.iter().all(|&n| n < 1 << 14),
-        "the packed tuples hold up to three axes of 128, with up to 16,384 choices each"
+        strength <= 3 && sizes.len() <= 1 << 7 && sizes.iter().all(|&n| n <= 1 << 14),
+        "the packed tuples hold three axes or fewer, of 128 axes with 16,384 choices or fewer each"
     );
     let key = |group: &[usize], pick: &[Option<usize>]| -> Option<u64> {
         let pairs: Option<Vec<(usize, usize)>> = group
@@ -423,7 +477,13 @@ pub fn covering_of(
                 .collect();
         }
         for t in tuples {
-            tuple_of.insert(pack(t.clone()), t);
+            let mut pick = vec![None; sizes.len()];
+            for &(axis, v) in &t {
+                pick[axis] = Some(v);
+            }
+            if !is_refused(&pick) {
+                tuple_of.insert(pack(t.clone()), t);
+            }
         }
     }
     let mut uncovered: BTreeSet<u64> = tuple_of.keys().copied().collect();
@@ -438,6 +498,13 @@ pub fn covering_of(
             if pick[axis].is_some() {
                 continue;
             }
+            let allowed: Vec<usize> = (0..sizes[axis])
+                .filter(|&v| {
+                    let mut trial = pick.clone();
+                    trial[axis] = Some(v);
+                    !is_refused(&trial)
+                })
+                .collect();
             let mut gain = |v: usize| {
                 pick[axis] = Some(v);
                 let n = groups_of[axis]
@@ -448,9 +515,15 @@ pub fn covering_of(
                 pick[axis] = None;
                 n
             };
-            let best = (0..sizes[axis])
+            let best = allowed
+                .into_iter()
                 .max_by_key(|&v| (gain(v), std::cmp::Reverse(v)))
-                .unwrap_or(0);
+                .unwrap_or_else(|| {
+                    panic!(
+                        "every choice of `{}` is refused together with {pick:?}",
+                        choices[axis].0
+                    )
+                });
             pick[axis] = Some(best);
         }
         for group in &groups {

@@ -15,7 +15,7 @@ pub enum Severity {
     Deny,
     /// Printed, recorded in `docs/decisions.md`, never blocks.
     Warn,
-    /// The value (or, for a `combination` rule, the pairing) is never generated; no
+    /// The value (or, for a `combination` rule, the combination) is never generated; no
     /// override exists.
     Refuse,
 }
@@ -89,14 +89,14 @@ impl Rule {
 
     /// A refuse rule that refuses values by themselves (not a `combination`): each
     /// `when` pair is one value that is never generated.
-    pub fn refuses_values(&self) -> bool {
+    pub fn is_value_refusal(&self) -> bool {
         self.severity == Severity::Refuse && !self.combination
     }
 
     /// Deny, warn and combination rules fire when every listed axis holds a listed value;
     /// a value-refusing rule fires when any listed key does (each pair is one refused value).
     pub fn matches(&self, selection: &Selection) -> bool {
-        if self.refuses_values() {
+        if self.is_value_refusal() {
             self.when
                 .iter()
                 .any(|(axis, wanted)| holds(selection, axis, wanted))
@@ -145,7 +145,7 @@ impl Rule {
 
     /// `(axis, value)` pairs this rule refuses (only for value-refusing rules).
     pub fn refused_values(&self) -> impl Iterator<Item = (&str, &str)> {
-        let refuse = self.refuses_values();
+        let refuse = self.is_value_refusal();
         self.when
             .iter()
             .filter(move |_| refuse)
@@ -177,7 +177,7 @@ pub fn all_hold(when: &BTreeMap<String, Values>, selection: &Selection) -> bool 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
-    /// A refused value: never generated.
+    /// A refused value or combination: never generated.
     Refused,
     /// A deny rule without `--allow`.
     Denied,
@@ -260,7 +260,7 @@ pub fn validate(
         }
         for (axis_name, values) in &rule.when {
             if refused_flags.contains_key(axis_name) {
-                if !rule.refuses_values() {
+                if !rule.is_value_refusal() {
                     return Err(Error::template(
                         at(),
                         format!(
@@ -282,7 +282,7 @@ pub fn validate(
             };
             for value in values.as_slice() {
                 let is_option = axis.option(value).is_some();
-                if rule.refuses_values() && is_option {
+                if rule.is_value_refusal() && is_option {
                     return Err(Error::template(
                         at(),
                         format!(

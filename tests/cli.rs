@@ -1004,7 +1004,30 @@ fn microservices_without_a_queue_is_refused_as_a_combination_that_no_allow_overr
         ));
     sb.assert_untouched();
 
-    // Each option alone is fine: a monolith without a queue is only denied by no-job-queue.
+    // Either option alone does not fire it: microservices with a queue stops only at "not
+    // available yet", and a monolith without a queue only needs no-job-queue's override.
+    real_templates(&sb)
+        .args([
+            "new",
+            "shop",
+            "--architecture",
+            "microservices",
+            "--stage",
+            "post-pmf",
+        ])
+        .args(["--queue", "redis", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("`architecture=microservices` is not available"))
+        .stderr(contains("microservices-without-a-queue").not());
+    sb.assert_untouched();
+    real_templates(&sb)
+        .args(["new", "shop", "--queue", "none", "--allow", "no-job-queue"])
+        .args(["--yes", "--no-git"])
+        .assert()
+        .success();
+    assert!(sb.path().join("shop/Cargo.toml").is_file());
+
     real_templates(&sb)
         .args(["explain", "microservices-without-a-queue"])
         .assert()

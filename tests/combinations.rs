@@ -150,6 +150,25 @@ fn every_fixture_combination_renders_clean() {
 }
 
 #[test]
+fn combinations_a_rule_refuses_are_neither_listed_nor_covered() {
+    let fixtures = Path::new("tests/fixtures/templates");
+    let rules = std::fs::read_to_string(fixtures.join("rules.toml")).unwrap()
+        + "\n[[rule]]\nid = \"rpc-needs-redis\"\nseverity = \"refuse\"\ncombination = true\nwhen = { api = \"rpc\", queue = \"none\" }\ntitle = \"t\"\nwhy = \"w\"\n";
+    let tree = TemplateTree::from_folder(fixtures)
+        .unwrap()
+        .with_file("rules.toml", rules);
+    let catalogue = Catalogue::load(tree).unwrap();
+    let refused = |r: &Request| r.flags["api"] == ["rpc"] && r.flags["queue"] == ["none"];
+    let every = resolve::every_combination(&catalogue);
+    // api 2 × audience 2 × queue 2 × extras 4 subsets, less rpc without a queue (8).
+    assert_eq!(every.len(), 24);
+    assert!(!every.iter().any(refused));
+    let covering = resolve::covering(&catalogue, 2);
+    assert!(!covering.is_empty() && !covering.iter().any(refused));
+    assert_eq!(render_all(&catalogue), 24);
+}
+
+#[test]
 fn the_checks_catch_leftover_liquid_and_bad_files() {
     let tree = TemplateTree::from_folder(Path::new("tests/fixtures/templates"))
         .unwrap()
@@ -173,7 +192,7 @@ fn the_checks_catch_leftover_liquid_and_bad_files() {
 }
 
 #[test]
-fn the_covering_set_meets_every_three_values_and_is_smaller_than_the_product() {
+fn the_covering_set_meets_every_allowed_three_values_and_skips_refused_combinations() {
     let sizes = [("a", 3), ("b", 2), ("c", 4), ("d", 1), ("e", 3)];
     let choices: Vec<(String, Vec<Vec<String>>)> = sizes
         .iter()
@@ -183,36 +202,60 @@ fn the_covering_set_meets_every_three_values_and_is_smaller_than_the_product() {
         })
         .collect();
     let product: usize = sizes.iter().map(|(_, n)| n).product();
-    let chosen = resolve::covering_of(&choices, 3, &["some-deny".to_string()]);
-    assert!(chosen.len() < product, "{} rows", chosen.len());
-    assert!(chosen.iter().all(|c| c.allow == ["some-deny"]));
-    let varied = ["a", "b", "c", "e"];
-    for group in resolve::subsets(&[0, 1, 2, 3], 3) {
-        let axes: Vec<(&str, usize)> = group
-            .iter()
-            .map(|&i| *sizes.iter().find(|(a, _)| *a == varied[i]).unwrap())
-            .collect();
-        let mut wanted: Vec<Vec<String>> = vec![Vec::new()];
-        for (_, n) in &axes {
-            wanted = wanted
-                .into_iter()
-                .flat_map(|w| {
-                    (0..*n).map(move |v| {
-                        let mut w = w.clone();
-                        w.push(v.to_string());
-                        w
-                    })
-                })
-                .collect();
-        }
-        for values in wanted {
+    // a=0 never goes with b=1 (axes 0 and 1, as `combination = true` rules say).
+    let refused = [vec![(0, vec![0]), (1, vec![1])]];
+    let is_refused = |a: &str, b: &str| a == "0" && b == "1";
+    for (refusals, label) in [(&refused[..0], "no refusal"), (&refused[..], "a refusal")] {
+        let chosen = resolve::covering_of(&choices, 3, &["some-deny".to_string()], refusals);
+        assert!(chosen.len() < product, "{label}: {} rows", chosen.len());
+        assert!(chosen.iter().all(|c| c.allow == ["some-deny"]));
+        if !refusals.is_empty() {
             assert!(
-                chosen.iter().any(|c| axes
+                !chosen
                     .iter()
-                    .zip(&values)
-                    .all(|((a, _), v)| c.flags[*a] == [v.clone()])),
-                "{axes:?} = {values:?} is in no chosen request"
+                    .any(|c| is_refused(&c.flags["a"][0], &c.flags["b"][0])),
+                "a request holds the refused combination"
             );
+        }
+        let varied = ["a", "b", "c", "e"];
+        for group in resolve::subsets(&[0, 1, 2, 3], 3) {
+            let axes: Vec<(&str, usize)> = group
+                .iter()
+                .map(|&i| *sizes.iter().find(|(a, _)| *a == varied[i]).unwrap())
+                .collect();
+            let mut wanted: Vec<Vec<String>> = vec![Vec::new()];
+            for (_, n) in &axes {
+                wanted = wanted
+                    .into_iter()
+                    .flat_map(|w| {
+                        (0..*n).map(move |v| {
+                            let mut w = w.clone();
+                            w.push(v.to_string());
+                            w
+                        })
+                    })
+                    .collect();
+            }
+            for values in wanted {
+                let value_of = |axis: &str| {
+                    axes.iter()
+                        .position(|(a, _)| *a == axis)
+                        .map(|i| values[i].as_str())
+                };
+                if !refusals.is_empty()
+                    && let (Some(a), Some(b)) = (value_of("a"), value_of("b"))
+                    && is_refused(a, b)
+                {
+                    continue;
+                }
+                assert!(
+                    chosen.iter().any(|c| axes
+                        .iter()
+                        .zip(&values)
+                        .all(|((a, _), v)| c.flags[*a] == [v.clone()])),
+                    "{label}: {axes:?} = {values:?} is in no chosen request"
+                );
+            }
         }
     }
 }

@@ -251,7 +251,7 @@ fn rules(catalogue: &Catalogue) -> String {
     let mut out = String::new();
     out.push_str("let refused = \"\";\nlet notes = \"\";\nlet allowed = [];\nlet warned = [];\n");
     for rule in &catalogue.rules {
-        if rule.refuses_values() {
+        if rule.is_value_refusal() {
             // Refused values are not among the choices cargo-generate offers.
             continue;
         }

@@ -110,6 +110,7 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
         "id": o.rule.id,
         "verdict": o.verdict,
         "severity": o.rule.severity,
+        "combination": o.rule.combination,
         "title": o.rule.title,
         "why": o.rule.why,
         "instead": o.instead,

@@ -27,7 +27,7 @@ pub fn exec(catalogue: &mut Catalogue, matches: &ArgMatches) -> Result<Success> 
             rule.id,
             format!("{:?}", rule.severity).to_lowercase(),
             rule.title,
-            when.join(if rule.refuses_values() {
+            when.join(if rule.is_value_refusal() {
                 " or "
             } else {
                 " and "

@@ -70,7 +70,7 @@ pub fn exec(catalogue: &mut Catalogue, _: &ArgMatches) -> Result<Success> {
             "  {:<7} {:<30} {:<36} {}\n",
             format!("{:?}", rule.severity).to_lowercase(),
             rule.id,
-            when.join(if rule.refuses_values() {
+            when.join(if rule.is_value_refusal() {
                 " or "
             } else {
                 " and "
