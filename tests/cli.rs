@@ -966,21 +966,14 @@ fn microservices_after_the_override_is_not_available_yet_and_writes_nothing() {
 #[test]
 fn microservices_without_a_queue_is_refused_as_a_combination_that_no_allow_overrides() {
     let sb = Sandbox::new();
-    let microservices_without_queue = [
-        "new",
-        "shop",
-        "--architecture",
-        "microservices",
-        "--stage",
-        "post-pmf",
-        "--queue",
-        "none",
-        "--allow",
-        "no-job-queue",
-        "--yes",
-    ];
-    real_templates(&sb)
-        .args(microservices_without_queue)
+    let microservices_with_queue = |queue: &str| {
+        let mut command = real_templates(&sb);
+        command.args(["new", "shop", "--architecture", "microservices"]);
+        command.args(["--stage", "post-pmf", "--queue", queue, "--yes"]);
+        command
+    };
+    microservices_with_queue("none")
+        .args(["--allow", "no-job-queue"])
         .assert()
         .code(3)
         .stderr(contains(
@@ -994,8 +987,8 @@ fn microservices_without_a_queue_is_refused_as_a_combination_that_no_allow_overr
         .stderr(contains("nothing was written"));
     sb.assert_untouched();
 
-    real_templates(&sb)
-        .args(microservices_without_queue)
+    microservices_with_queue("none")
+        .args(["--allow", "no-job-queue"])
         .args(["--allow", "microservices-without-a-queue"])
         .assert()
         .code(2)
@@ -1006,16 +999,7 @@ fn microservices_without_a_queue_is_refused_as_a_combination_that_no_allow_overr
 
     // Either option alone does not fire it: microservices with a queue stops only at "not
     // available yet", and a monolith without a queue only needs no-job-queue's override.
-    real_templates(&sb)
-        .args([
-            "new",
-            "shop",
-            "--architecture",
-            "microservices",
-            "--stage",
-            "post-pmf",
-        ])
-        .args(["--queue", "redis", "--yes"])
+    microservices_with_queue("redis")
         .assert()
         .code(2)
         .stderr(contains("`architecture=microservices` is not available"))
