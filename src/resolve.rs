@@ -362,7 +362,7 @@ pub fn every_combination(catalogue: &Catalogue) -> Vec<Request> {
     let refusals: Vec<&rules::Rule> = catalogue
         .rules
         .iter()
-        .filter(|r| r.severity == Severity::Refuse && r.combination)
+        .filter(|r| r.is_combination_refusal())
         .collect();
     combos
         .into_iter()
@@ -399,7 +399,7 @@ fn refused_combinations(
     catalogue
         .rules
         .iter()
-        .filter(|r| r.severity == Severity::Refuse && r.combination)
+        .filter(|r| r.is_combination_refusal())
         .filter_map(|rule| {
             rule.when
                 .iter()

@@ -93,6 +93,11 @@ impl Rule {
         self.severity == Severity::Refuse && !self.combination
     }
 
+    /// A refuse rule about options that never go together (`combination = true`).
+    pub fn is_combination_refusal(&self) -> bool {
+        self.severity == Severity::Refuse && self.combination
+    }
+
     /// Deny, warn and combination rules fire when every listed axis holds a listed value;
     /// a value-refusing rule fires when any listed key does (each pair is one refused value).
     pub fn matches(&self, selection: &Selection) -> bool {

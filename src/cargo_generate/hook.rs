@@ -257,7 +257,7 @@ fn rules(catalogue: &Catalogue) -> String {
         }
         for (when, outcome) in outcomes(catalogue, rule) {
             let id = &rule.id;
-            if rule.severity == Severity::Refuse {
+            if rule.is_combination_refusal() {
                 let text = defines(catalogue, &crate::cli::report::refusal_text(&outcome));
                 out.push_str(&format!("if {} {{ refused += {text:?}; }}\n", when.rhai()));
             } else if rule.severity == Severity::Deny {
