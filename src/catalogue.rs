@@ -29,6 +29,9 @@ pub struct Axis {
     pub manifest: AxisManifest,
     /// Default first, then by `order`, then by name.
     pub options: Vec<Fragment>,
+    /// Fragments of `upcoming` values: work in progress, never an option unless
+    /// [`Catalogue::enable_previews`] makes them one.
+    pub previews: Vec<Fragment>,
 }
 
 impl Axis {
@@ -174,6 +177,21 @@ impl Catalogue {
             })
     }
 
+    /// Makes every upcoming value that already has a fragment an option, for scaffold's
+    /// own tests of unfinished work (`SCAFFOLD_PREVIEW=1`). Returns them as `axis=value`.
+    pub fn enable_previews(&mut self) -> Vec<String> {
+        let mut enabled = Vec::new();
+        for axis in &mut self.axes {
+            for fragment in std::mem::take(&mut axis.previews) {
+                axis.manifest.upcoming.retain(|v| *v != fragment.value);
+                enabled.push(format!("{}={}", axis.name, fragment.value));
+                axis.options.push(fragment);
+            }
+            sort_options(&mut axis.options, &axis.manifest.default.to_vec());
+        }
+        enabled
+    }
+
     /// Adds a team's own rules (from a preset), validated like the built-in ones.
     pub fn add_rules(&mut self, extra: Vec<Rule>) -> Result<()> {
         let mut all = self.rules.clone();
@@ -259,7 +277,10 @@ fn check_uses(
 ) -> Result<()> {
     let fragments = || {
         std::iter::once(base)
-            .chain(axes.iter().flat_map(|a| &a.options))
+            .chain(
+                axes.iter()
+                    .flat_map(|a| a.options.iter().chain(&a.previews)),
+            )
             .chain(shared.values())
     };
     let merge_targets: Vec<&String> = fragments().flat_map(|f| f.manifest.merge.keys()).collect();
@@ -393,17 +414,15 @@ fn load_axis(tree: &TemplateTree, dir: &str) -> Result<Axis> {
         });
     }
     let defaults = manifest.default.to_vec();
-    options.sort_by_key(|f| {
-        (
-            !defaults.contains(&f.value),
-            f.manifest.order,
-            f.value.clone(),
-        )
-    });
+    let (previews, mut options): (Vec<Fragment>, Vec<Fragment>) = options
+        .into_iter()
+        .partition(|f| manifest.upcoming.contains(&f.value));
+    sort_options(&mut options, &defaults);
     let axis = Axis {
         name: dir.to_string(),
         manifest,
         options,
+        previews,
     };
     if axis.options.is_empty() {
         return Err(Error::template(
@@ -425,15 +444,16 @@ fn load_axis(tree: &TemplateTree, dir: &str) -> Result<Axis> {
             ));
         }
     }
-    for up in &axis.manifest.upcoming {
-        if axis.option(up).is_some() {
-            return Err(Error::template(
-                tree.location(&axis_file),
-                format!(
-                    "`{up}` is listed as upcoming but already has a fragment; remove it from `upcoming`"
-                ),
-            ));
-        }
-    }
     Ok(axis)
+}
+
+/// Default first, then by `order`, then by name.
+fn sort_options(options: &mut [Fragment], defaults: &[String]) {
+    options.sort_by_key(|f| {
+        (
+            !defaults.contains(&f.value),
+            f.manifest.order,
+            f.value.clone(),
+        )
+    });
 }

@@ -26,8 +26,9 @@ pub struct AxisManifest {
     /// Whether several values may be chosen at once.
     #[serde(default)]
     pub multi: bool,
-    /// Values that rules may already speak of but whose fragments have not landed yet.
-    /// They are never listed as options and cannot be generated.
+    /// Values that rules may already speak of but that are not finished. They are never
+    /// listed as options and cannot be generated; a fragment written for one is work in
+    /// progress, selectable only when `SCAFFOLD_PREVIEW=1` (scaffold's own tests).
     #[serde(default)]
     pub upcoming: Vec<String>,
 }

@@ -29,9 +29,25 @@ impl Sandbox {
     fn scaffold(&self) -> Command {
         let mut cmd = Command::cargo_bin("scaffold").unwrap();
         cmd.current_dir(self.path())
+            .env_remove("SCAFFOLD_PREVIEW")
             .arg("--templates")
             .arg(FIXTURES);
         cmd
+    }
+
+    /// A copy of the fixture templates in `name/`, for a test to break or extend.
+    fn copy_fixtures(&self, name: &str) -> PathBuf {
+        let dst = self.path().join(name);
+        for entry in walkdir::WalkDir::new(FIXTURES) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(FIXTURES).unwrap();
+            if entry.file_type().is_dir() {
+                fs::create_dir_all(dst.join(rel)).unwrap();
+            } else {
+                fs::copy(entry.path(), dst.join(rel)).unwrap();
+            }
+        }
+        dst
     }
 
     fn entries(&self) -> Vec<PathBuf> {
@@ -489,7 +505,7 @@ fn a_broken_templates_folder_exits_2_naming_the_file() {
 
 fn real_templates(sb: &Sandbox) -> Command {
     let mut cmd = Command::cargo_bin("scaffold").unwrap();
-    cmd.current_dir(sb.path());
+    cmd.current_dir(sb.path()).env_remove("SCAFFOLD_PREVIEW");
     cmd
 }
 
@@ -589,23 +605,58 @@ fn allowing_a_warning_is_refused_and_preset_allows_are_named() {
         .stderr(contains("did you mean `no-job-queue`"));
 }
 
+/// An upcoming value with a fragment is unfinished work: hidden and refused, unless
+/// `SCAFFOLD_PREVIEW=1` makes it selectable (with a warning saying so).
+#[test]
+fn previews_are_selectable_only_with_scaffold_preview() {
+    let sb = Sandbox::new();
+    let templates = sb.copy_fixtures("preview");
+    let axis = fs::read_to_string(templates.join("queue/axis.toml")).unwrap();
+    fs::write(
+        templates.join("queue/axis.toml"),
+        format!("{axis}upcoming = [\"none\"]\n"),
+    )
+    .unwrap();
+    let run = |preview: Option<&str>, args: &[&str]| {
+        let mut cmd = Command::cargo_bin("scaffold").unwrap();
+        cmd.current_dir(sb.path())
+            .env_remove("SCAFFOLD_PREVIEW")
+            .args(["--templates", "preview"])
+            .args(args);
+        if let Some(value) = preview {
+            cmd.env("SCAFFOLD_PREVIEW", value);
+        }
+        cmd.assert()
+    };
+    let new_shop = ["new", "shop", "--queue", "none", "--allow", "no-job-queue"];
+    run(None, &new_shop)
+        .code(2)
+        .stderr(contains("`queue=none` is not available in this version"));
+    run(Some("0"), &new_shop)
+        .code(2)
+        .stderr(contains("not available"));
+    assert!(!sb.path().join("shop").exists());
+    run(None, &["list"])
+        .success()
+        .stdout(contains("--queue           redis*\n"));
+
+    run(Some("1"), &["list"])
+        .success()
+        .stdout(contains("--queue           redis*, none\n"));
+    run(Some("1"), &new_shop)
+        .success()
+        .stderr(contains("warning: SCAFFOLD_PREVIEW is set").and(contains("queue=none")));
+    assert!(
+        fs::read_to_string(sb.path().join("shop/.scaffold.toml"))
+            .unwrap()
+            .contains("queue = \"none\"")
+    );
+}
+
 #[test]
 fn templates_may_not_write_inside_git_or_shadow_flags() {
     let sb = Sandbox::new();
-    let copy = |name: &str| {
-        let dst = sb.path().join(name);
-        for entry in walkdir::WalkDir::new(FIXTURES) {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(FIXTURES).unwrap();
-            if entry.file_type().is_dir() {
-                fs::create_dir_all(dst.join(rel)).unwrap();
-            } else {
-                fs::copy(entry.path(), dst.join(rel)).unwrap();
-            }
-        }
-        dst
-    };
-    let hooks = copy("hooks");
+    let hooks = sb.copy_fixtures("hooks");
     fs::create_dir_all(hooks.join("base/files/.git/hooks")).unwrap();
     fs::write(
         hooks.join("base/files/.git/hooks/pre-commit"),
@@ -619,7 +670,7 @@ fn templates_may_not_write_inside_git_or_shadow_flags() {
         .code(2)
         .stderr(contains("may not write inside `.git`"));
 
-    let shadow = copy("shadow");
+    let shadow = sb.copy_fixtures("shadow");
     fs::rename(shadow.join("extras"), shadow.join("preset")).unwrap();
     let mut cmd = Command::cargo_bin("scaffold").unwrap();
     cmd.current_dir(sb.path())

@@ -129,11 +129,38 @@ fn axis_declarations_are_checked() {
     let no_axis_file = fixture_tree().without("queue/axis.toml");
     assert!(load_err(no_axis_file).contains("has no axis.toml"));
     assert!(load_err(fixture_tree().without("base")).contains("base fragment"));
-    let upcoming_with_fragment =
-        format!("{no_default}default = \"redis\"\nupcoming = [\"none\"]\n");
+    let upcoming_default = format!("{no_default}default = \"redis\"\nupcoming = [\"redis\"]\n");
     assert!(
-        load_err(fixture_tree().with_file("queue/axis.toml", upcoming_with_fragment))
-            .contains("already has a fragment")
+        load_err(fixture_tree().with_file("queue/axis.toml", upcoming_default))
+            .contains("the default `redis` is not an option")
+    );
+}
+
+/// An upcoming value with a fragment is work in progress: not an option, refused as
+/// not available, until previews are enabled; then it generates like any option.
+#[test]
+fn an_upcoming_fragment_is_a_preview_until_enabled() {
+    let axis = "order = 3\ntitle = \"Job queue\"\nprompt = \"Which?\"\nhelp = \"Jobs\"\n\
+                default = \"redis\"\nupcoming = [\"none\"]\n";
+    let mut c = Catalogue::load(fixture_tree().with_file("queue/axis.toml", axis)).unwrap();
+    let queue = c.axis("queue").unwrap();
+    assert_eq!(queue.option_values().collect::<Vec<_>>(), ["redis"]);
+    assert_eq!(queue.previews.len(), 1);
+    let err = resolve(&c, &[("queue", &["none"])], &["no-job-queue"])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not available in this version"), "{err}");
+
+    assert_eq!(c.enable_previews(), ["queue=none"]);
+    let queue = c.axis("queue").unwrap();
+    assert_eq!(queue.option_values().collect::<Vec<_>>(), ["redis", "none"]);
+    assert!(queue.manifest.upcoming.is_empty() && queue.previews.is_empty());
+    let resolved = resolve(&c, &[("queue", &["none"])], &["no-job-queue"]).unwrap();
+    let out = generate(&c, &resolved).unwrap();
+    assert!(
+        out.text(".scaffold.toml")
+            .unwrap()
+            .contains("queue = \"none\"")
     );
 }
 

@@ -236,11 +236,26 @@ fn load_catalogue(args: &[OsString]) -> Result<Catalogue> {
             folder = Some(PathBuf::from(dir));
         }
     }
-    match folder {
+    let mut catalogue = match folder {
         Some(dir) => Catalogue::load(TemplateTree::from_folder(&dir)?),
         None => Catalogue::embedded(),
+    }?;
+    if std::env::var_os(PREVIEW_VAR).is_some_and(|v| !v.is_empty() && v != "0") {
+        let enabled = catalogue.enable_previews();
+        if !enabled.is_empty() {
+            eprintln!(
+                "warning: {PREVIEW_VAR} is set: unfinished options are selectable ({}); \
+                 what they generate is not supported",
+                enabled.join(", ")
+            );
+        }
     }
+    Ok(catalogue)
 }
+
+/// Set to `1` to make upcoming values that already have a fragment selectable: for
+/// scaffold's own tests of work in progress, never for a repo anyone keeps.
+pub const PREVIEW_VAR: &str = "SCAFFOLD_PREVIEW";
 
 fn wants_json(args: &[OsString]) -> bool {
     args.iter()
