@@ -140,6 +140,27 @@ fn every_built_in_combination_renders_clean() {
     }
 }
 
+/// Each preview (an `upcoming` value with a fragment) on the default stack, the way the
+/// e2e suite generates it: it is unfinished, but what it writes must still parse.
+#[test]
+fn each_preview_renders_clean_on_the_default_stack() {
+    let mut catalogue = Catalogue::embedded().unwrap();
+    let previews = catalogue.enable_previews();
+    for preview in &previews {
+        let (axis, value) = preview.split_once('=').unwrap();
+        let request = Request {
+            flags: [(axis.to_string(), vec![value.to_string()])].into(),
+            allow: resolve::every_deny(&catalogue),
+            preset: None,
+        };
+        render_one(&catalogue, &request);
+    }
+    assert!(
+        previews.contains(&"architecture=microservices".to_string()),
+        "{previews:?}"
+    );
+}
+
 #[test]
 fn every_fixture_combination_renders_clean() {
     let catalogue =

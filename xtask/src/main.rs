@@ -20,6 +20,7 @@ mod flow;
 mod http;
 mod issuer;
 mod measure;
+mod microservices;
 mod otlp;
 mod psql;
 mod run;

@@ -15,7 +15,7 @@ use scaffold::write::Git;
 use crate::cases::{Case, Telemetry};
 use crate::driver::Api;
 use crate::flow::Caller;
-use crate::{crash, flow, otlp, psql};
+use crate::{crash, flow, microservices, otlp, psql};
 
 const DATABASE_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 /// Compiles the repo's own crates with clippy and denies every warning, rustc's and
@@ -54,7 +54,21 @@ fn sweep(repo: &Path, name: &str, target: &Path) {
         "migration".into(),
         "webhook".into(),
         "sweeper".into(),
+        // The context crates (modular monolith, microservices) and the services.
+        "domain".into(),
+        "identity".into(),
+        "notes".into(),
+        "contracts".into(),
     ];
+    own.extend(
+        microservices::SERVICES
+            .iter()
+            .map(|service| format!("{crate_name}_{service}")),
+    );
+    for service in microservices::SERVICES {
+        let _ = std::fs::remove_file(target.join("debug").join(service));
+        let _ = std::fs::remove_file(target.join("debug").join(format!("{service}.d")));
+    }
     for tests in ["tests", "functions/tests"] {
         let Ok(tests) = std::fs::read_dir(repo.join(tests)) else {
             continue;
@@ -144,6 +158,22 @@ fn build_test_and_run(
     cargo(&repo, target, &["test", "--workspace"], &test_env)?;
     crate::deploy_types::check_container_definitions(case, target, tsc)?;
 
+    if case.has("architecture", "microservices") {
+        // Each service on its own, as its deployable is built: the platform crate with
+        // only that service's context, linted like the rest.
+        for service in microservices::SERVICES {
+            let package = format!("{name}-{service}");
+            cargo(&repo, target, &["build", "-p", &package], &test_env)?;
+        }
+        let env = run_env(&repo)?;
+        return microservices::serve_and_drive(
+            &repo,
+            &target.join("debug"),
+            &name.replace('-', "_"),
+            &env,
+        );
+    }
+
     let binary = target.join("debug").join(name);
     serve_and_drive(case, &repo, &binary, &name.replace('-', "_"))
 }
@@ -193,6 +223,8 @@ fn ensure_only_test_build_targets(repo: &Path) -> Result<()> {
 
 pub fn generate(case: &Case, repo: &Path) -> Result<()> {
     let mut catalogue = Catalogue::embedded()?;
+    // The suite also runs unfinished options (`upcoming` values with a fragment).
+    catalogue.enable_previews();
     let request = Request {
         flags: case
             .flags
@@ -277,14 +309,8 @@ pub fn free_port() -> Result<u16> {
 /// through a queue, kills a worker mid-job and checks the job is not lost.
 fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Result<()> {
     let receiver = otlp::Receiver::start()?;
-    let mut env = dot_env(&repo.join(".env"))?;
-    env.extend(
-        SERVICE_URLS
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
+    let mut env = run_env(repo)?;
     env.insert("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint());
-    env.insert("RUST_LOG".into(), "info".into());
     env.insert("OTEL_METRIC_EXPORT_INTERVAL".into(), "1000".into());
     let caller = Caller::for_case(case)?;
     env.extend(
@@ -332,6 +358,18 @@ fn serve_and_drive(case: &Case, repo: &Path, binary: &Path, db_name: &str) -> Re
         crash::worker_killed_mid_job(repo, binary, db_name, env, &caller, Api::of(case))?;
     }
     Ok(())
+}
+
+/// What a running service reads: the repo's own `.env`, the machine's brokers, `info` logs.
+fn run_env(repo: &Path) -> Result<BTreeMap<String, String>> {
+    let mut env = dot_env(&repo.join(".env"))?;
+    env.extend(
+        SERVICE_URLS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    env.insert("RUST_LOG".into(), "info".into());
+    Ok(env)
 }
 
 /// One of the service's processes (`all`, `serve`, `worker`), logging to `<name>.log`.
