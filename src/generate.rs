@@ -186,6 +186,7 @@ pub fn generate(
     }
 
     apply_merges(catalogue, &renderer, &fragments, &context, &mut output)?;
+    apply_splits(catalogue, &renderer, &fragments, &context, &mut output)?;
     mark_executables(&fragments, &mut output)?;
     apply_moves(&fragments, &mut output)?;
     check_crate_name_is_free(&output, name)?;
@@ -416,6 +417,49 @@ fn apply_merges(
             .map_err(|_| Error::template(target, "a merged file must be UTF-8 text"))?;
         let refs: Vec<(&str, &toml::Table)> = additions.iter().map(|(f, t)| (*f, t)).collect();
         owned.contents = merge::merge(target, format, &document, &refs)?.into_bytes();
+    }
+    Ok(())
+}
+
+/// Splits merged entries into copies as the chosen fragments' `split` tables say.
+fn apply_splits(
+    catalogue: &Catalogue,
+    renderer: &Renderer,
+    fragments: &[&Fragment],
+    context: &liquid::Object,
+    output: &mut Output,
+) -> Result<()> {
+    for fragment in fragments {
+        let location = catalogue
+            .tree
+            .location(&format!("{}/fragment.toml", fragment.id));
+        for (target, keys) in &fragment.manifest.split {
+            let Some(owned) = output.files.get_mut(target) else {
+                return Err(Error::template(
+                    &location,
+                    format!("splits an entry of `{target}`, which no selected fragment writes"),
+                ));
+            };
+            for (key, copies) in keys {
+                let mut overlays = Vec::new();
+                for (copy, overlay) in copies {
+                    let toml::Value::Table(overlay) = overlay else {
+                        return Err(Error::template(
+                            &location,
+                            format!("`split.\"{target}\".\"{key}\".{copy}` must be a table"),
+                        ));
+                    };
+                    overlays.push((
+                        copy.clone(),
+                        render_table(renderer, &location, overlay, context)?,
+                    ));
+                }
+                let document = String::from_utf8(owned.contents.clone())
+                    .map_err(|_| Error::template(target, "a split file must be UTF-8 text"))?;
+                owned.contents =
+                    merge::split(target, &document, key, &overlays, &fragment.id)?.into_bytes();
+            }
+        }
     }
     Ok(())
 }

@@ -102,6 +102,13 @@ pub struct FragmentManifest {
     /// `merge` keep naming paths as written. See [`crate::moves`].
     #[serde(default)]
     pub moves: BTreeMap<String, String>,
+    /// Entries of merged YAML or JSON files that become several once every fragment has
+    /// merged into them: file → dotted key → one overlay table per copy, in order.
+    /// `[split."docker-compose.yml"."services.app".identity] command = ["identity", "all"]`
+    /// gives an `identity` service that is the merged `app` with that command. See
+    /// [`crate::merge::split`].
+    #[serde(default)]
+    pub split: BTreeMap<String, BTreeMap<String, toml::Table>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -217,24 +217,103 @@ fn merge_tree(
     document: &str,
     additions: &[(&str, &toml::Table)],
 ) -> Result<String> {
-    let mut tree: Json = match format {
-        Format::Yaml => serde_saphyr::from_str(document)
-            .map_err(|e| Error::template(path, format!("not valid YAML before merging: {e}")))?,
-        _ => serde_json::from_str(document)
-            .map_err(|e| Error::template(path, format!("not valid JSON before merging: {e}")))?,
-    };
+    let mut tree = read_tree(path, format, document)?;
     for (fragment, table) in additions {
         let addition = serde_json::to_value(table).expect("TOML tables convert to JSON");
         merge_json(path, "", &mut tree, addition, fragment)?;
     }
+    write_tree(path, format, document, &tree)
+}
+
+fn read_tree(path: &str, format: Format, document: &str) -> Result<Json> {
+    match format {
+        Format::Yaml => serde_saphyr::from_str(document)
+            .map_err(|e| Error::template(path, format!("not valid YAML before merging: {e}"))),
+        _ => serde_json::from_str(document)
+            .map_err(|e| Error::template(path, format!("not valid JSON before merging: {e}"))),
+    }
+}
+
+/// Writes `tree` back in `format`, keeping the comment block that heads `document`.
+fn write_tree(path: &str, format: Format, document: &str, tree: &Json) -> Result<String> {
     match format {
         Format::Yaml => {
             let options = serde_saphyr::ser_options! { prefer_block_scalars: true };
-            let body = serde_saphyr::to_string_with_options(&tree, options)
+            let body = serde_saphyr::to_string_with_options(tree, options)
                 .map_err(|e| Error::template(path, format!("cannot write YAML: {e}")))?;
             Ok(format!("{}{body}", leading_comments(document)))
         }
-        _ => Ok(serde_json::to_string_pretty(&tree).expect("JSON values serialise") + "\n"),
+        _ => Ok(serde_json::to_string_pretty(tree).expect("JSON values serialise") + "\n"),
+    }
+}
+
+/// Replaces the entry at the dotted `key` of a YAML or JSON `document` with one copy per
+/// name in `copies`, at the same place and in the given order. Each copy is the entry as
+/// merged so far, overlaid with its table: tables merge key by key, anything else (a
+/// scalar, a list) is replaced. `fragment` is named when the key is missing.
+pub fn split(
+    path: &str,
+    document: &str,
+    key: &str,
+    copies: &[(String, toml::Table)],
+    fragment: &str,
+) -> Result<String> {
+    let format = Format::of(path)
+        .filter(|f| *f != Format::Toml)
+        .ok_or_else(|| {
+            Error::template(
+                path,
+                format!("`{fragment}` splits an entry of `{path}`: only .yml/.yaml and .json entries split"),
+            )
+        })?;
+    let mut tree = read_tree(path, format, document)?;
+    let missing = || {
+        Error::template(
+            path,
+            format!("`{fragment}` splits `{key}`, which `{path}` does not have"),
+        )
+    };
+    let (parent_key, entry) = key.rsplit_once('.').unwrap_or(("", key));
+    let mut parent = &mut tree;
+    for part in parent_key.split('.').filter(|p| !p.is_empty()) {
+        parent = parent.get_mut(part).ok_or_else(missing)?;
+    }
+    let Json::Object(entries) = parent else {
+        return Err(missing());
+    };
+    let original = entries.get(entry).cloned().ok_or_else(missing)?;
+    let mut rebuilt = serde_json::Map::new();
+    for (name, value) in std::mem::take(entries) {
+        if name != entry {
+            rebuilt.insert(name, value);
+            continue;
+        }
+        for (copy, overlay) in copies {
+            let mut value = original.clone();
+            overlay_json(
+                &mut value,
+                serde_json::to_value(overlay).expect("TOML tables convert to JSON"),
+            );
+            rebuilt.insert(copy.clone(), value);
+        }
+    }
+    *entries = rebuilt;
+    write_tree(path, format, document, &tree)
+}
+
+fn overlay_json(target: &mut Json, overlay: Json) {
+    match (target, overlay) {
+        (Json::Object(existing), Json::Object(add)) => {
+            for (k, v) in add {
+                match existing.get_mut(&k) {
+                    Some(slot) => overlay_json(slot, v),
+                    None => {
+                        existing.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
     }
 }
 
@@ -437,5 +516,68 @@ mod tests {
         let out = merge("x.json", Format::Json, base, &[("f", &add)]).unwrap();
         let v: Json = serde_json::from_str(&out).unwrap();
         assert_eq!(v, serde_json::json!({"a": {"b": [1, 2], "c": true}}));
+    }
+
+    #[test]
+    fn a_split_entry_becomes_overlaid_copies_in_its_place() {
+        let base = "# Local stack\nservices:\n  app:\n    build: .\n    command: [app, all]\n    environment:\n      PORT: '8080'\n      DATABASE_URL: postgres://db/app\n  redis:\n    image: redis:7\n";
+        let copies = [
+            (
+                "identity".to_string(),
+                table(
+                    "command = [\"identity\", \"all\"]\n[environment]\nDATABASE_URL = \"postgres://db/identity\"\n",
+                ),
+            ),
+            (
+                "notes".to_string(),
+                table("command = [\"notes\", \"all\"]\nports = [\"8081:8080\"]\n"),
+            ),
+        ];
+        let out = split(
+            "docker-compose.yml",
+            base,
+            "services.app",
+            &copies,
+            "architecture/microservices",
+        )
+        .unwrap();
+        assert!(out.starts_with("# Local stack\n"), "{out}");
+        let v: Json = serde_saphyr::from_str(&out).unwrap();
+        let names: Vec<&String> = v["services"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["identity", "notes", "redis"]);
+        let identity = &v["services"]["identity"];
+        assert_eq!(identity["command"], serde_json::json!(["identity", "all"]));
+        assert_eq!(
+            identity["environment"]["DATABASE_URL"],
+            "postgres://db/identity"
+        );
+        assert_eq!(
+            identity["environment"]["PORT"], "8080",
+            "untouched keys are kept"
+        );
+        let notes = &v["services"]["notes"];
+        assert_eq!(notes["environment"]["DATABASE_URL"], "postgres://db/app");
+        assert_eq!(notes["ports"], serde_json::json!(["8081:8080"]));
+    }
+
+    #[test]
+    fn splitting_a_missing_entry_or_a_toml_file_names_the_fragment() {
+        let err = split(
+            "docker-compose.yml",
+            "services:\n  web: {}\n",
+            "services.app",
+            &[],
+            "architecture/microservices",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("services.app") && err.contains("architecture/microservices"),
+            "{err}"
+        );
+        let err = split("Cargo.toml", "[package]\n", "package", &[], "f")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(".yml"), "{err}");
     }
 }

@@ -161,6 +161,63 @@ fn each_preview_renders_clean_on_the_default_stack() {
     );
 }
 
+/// Local compose runs each service from its own image against its own database, and
+/// Prometheus scrapes both.
+#[test]
+fn the_microservices_compose_runs_each_service_on_its_own_database() {
+    let mut catalogue = Catalogue::embedded().unwrap();
+    catalogue.enable_previews();
+    let request = Request {
+        flags: [(
+            "architecture".to_string(),
+            vec!["microservices".to_string()],
+        )]
+        .into(),
+        allow: resolve::every_deny(&catalogue),
+        preset: None,
+    };
+    let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
+    let name = ProjectName::parse("shop").unwrap();
+    let output = generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
+    let compose: serde_json::Value =
+        serde_saphyr::from_str(output.text("docker-compose.yml").unwrap()).unwrap();
+    let services = compose["services"].as_object().unwrap();
+    assert!(!services.contains_key("app"), "one entry per service");
+    let databases = output.text("deploy/local/databases.sql").unwrap();
+    let mut host_ports = Vec::new();
+    for service in ["identity", "notes"] {
+        let entry = &services[service];
+        assert_eq!(entry["build"]["args"]["SERVICE"], service);
+        assert_eq!(entry["command"], serde_json::json!([service, "all"]));
+        let url = entry["environment"]["DATABASE_URL"].as_str().unwrap();
+        let database = format!("shop_{service}");
+        assert!(url.ends_with(&format!("/{database}")), "{url}");
+        assert!(
+            databases.contains(&format!("CREATE DATABASE {database};")),
+            "{databases}"
+        );
+        assert_eq!(entry["environment"]["REDIS_URL"], "redis://redis:6379");
+        host_ports.push(entry["ports"][0].as_str().unwrap().to_string());
+    }
+    assert_eq!(host_ports, ["8080:8080", "8081:8080"]);
+    assert!(
+        services["postgres"]["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v
+                .as_str()
+                .unwrap()
+                .starts_with("./deploy/local/databases.sql:")),
+        "{compose}"
+    );
+    let scrape = output.text("deploy/observability/prometheus.yml").unwrap();
+    assert!(
+        scrape.contains(r#"["identity:8080", "notes:8080"]"#),
+        "{scrape}"
+    );
+}
+
 #[test]
 fn every_fixture_combination_renders_clean() {
     let catalogue =

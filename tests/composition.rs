@@ -348,6 +348,45 @@ fn two_fragments_writing_one_path_is_an_error_naming_both() {
 }
 
 #[test]
+fn a_split_entry_becomes_one_copy_per_name_after_every_merge() {
+    // The split is declared by an extra chosen before redis merges into `app`: the
+    // copies still carry redis's part.
+    let manifest = "title = \"Tracing\"\nsummary = \"s\"\n\
+        [split.\"docker-compose.yml\".\"services.app\".web]\ncommand = [\"{{ project_name }}-web\"]\n\
+        [split.\"docker-compose.yml\".\"services.app\".jobs]\ncommand = [\"{{ project_name }}-jobs\"]\n";
+    let c = Catalogue::load(fixture_tree().with_file("extras/tracing/fragment.toml", manifest))
+        .unwrap();
+    let r = resolve(&c, &[("extras", &["tracing"])], &[]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    let compose: serde_json::Value =
+        serde_saphyr::from_str(out.text("docker-compose.yml").unwrap()).unwrap();
+    let services = compose["services"].as_object().unwrap();
+    assert!(!services.contains_key("app"), "{compose}");
+    for (name, command) in [("web", "shop-web"), ("jobs", "shop-jobs")] {
+        assert_eq!(services[name]["command"], serde_json::json!([command]));
+        assert_eq!(services[name]["build"], ".");
+        assert_eq!(
+            services[name]["depends_on"]["redis"]["condition"],
+            "service_started"
+        );
+    }
+}
+
+#[test]
+fn a_split_of_a_missing_entry_names_the_fragment_and_the_key() {
+    let manifest = "title = \"Tracing\"\nsummary = \"s\"\n\
+        [split.\"docker-compose.yml\".\"services.api\".web]\ncommand = [\"web\"]\n";
+    let c = Catalogue::load(fixture_tree().with_file("extras/tracing/fragment.toml", manifest))
+        .unwrap();
+    let r = resolve(&c, &[("extras", &["tracing"])], &[]).unwrap();
+    let err = generate(&c, &r).unwrap_err().to_string();
+    assert!(
+        err.contains("services.api") && err.contains("extras/tracing"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_merge_into_a_file_nobody_writes_is_an_error() {
     let manifest = "title = \"Tracing\"\nsummary = \"s\"\n[merge.\"Makefile.toml\".tasks]\nx = 1\n";
     let c = Catalogue::load(fixture_tree().with_file("extras/tracing/fragment.toml", manifest))

@@ -249,6 +249,14 @@ impl Parsed<'_> {
 impl Template {
     /// Derives the template from the catalogue.
     pub fn derive(catalogue: &Catalogue) -> Result<Template> {
+        if let Some(fragment) = catalogue.fragments().find(|f| !f.manifest.split.is_empty()) {
+            return Err(Error::template(
+                catalogue
+                    .tree
+                    .location(&format!("{}/fragment.toml", fragment.id)),
+                "the cargo-generate template cannot express `split` yet (its Liquid cannot copy a merged entry); keep this fragment a preview or teach `cargo_generate::merged` to split",
+            ));
+        }
         let renderer = Renderer::new();
         let mut conds = Conds::default();
         let sequence = sequence(catalogue);

@@ -100,20 +100,33 @@ fn prometheus_scrapes_the_path_and_port_the_service_serves() {
     let compose: serde_json::Value =
         serde_saphyr::from_str(&std::fs::read_to_string(COMPOSE).unwrap())
             .unwrap_or_else(|e| panic!("{COMPOSE}: {e}"));
-    let port = compose["services"]["app"]["environment"]["PORT"]
-        .as_str()
-        .expect("the app service sets PORT");
+    // Every service built from this repo (it has `build`) is scraped at the port it serves.
+    let mut expected: Vec<String> = compose["services"]
+        .as_object()
+        .expect("compose has services")
+        .iter()
+        .filter(|(_, service)| service.get("build").is_some())
+        .map(|(name, service)| {
+            let port = service["environment"]["PORT"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{COMPOSE}: `{name}` sets PORT"));
+            format!("{name}:{port}")
+        })
+        .collect();
+    assert!(!expected.is_empty(), "{COMPOSE} builds this repo");
     let config = &scrape.scrape_configs[0];
     assert_eq!(
         config.metrics_path.as_deref().unwrap_or("/metrics"),
         "/metrics"
     );
-    let targets: Vec<&str> = config
+    let mut targets: Vec<String> = config
         .static_configs
         .iter()
-        .flat_map(|c| c.targets.iter().map(String::as_str))
+        .flat_map(|c| c.targets.iter().cloned())
         .collect();
-    assert_eq!(targets, [format!("app:{port}")], "{SCRAPE_CONFIG} targets");
+    targets.sort();
+    expected.sort();
+    assert_eq!(targets, expected, "{SCRAPE_CONFIG} targets");
     assert!(
         compose["services"]["prometheus"]["volumes"]
             .as_array()
