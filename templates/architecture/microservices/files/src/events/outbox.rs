@@ -59,7 +59,9 @@ pub async fn relay(
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let published = relay_batch(&events, &db).await?;
+        // A broker or database that fails is tried again on the next poll: the
+        // events stay in the outbox meanwhile.
+        let published = relay_batch(&events, &db).await.unwrap_or(0);
         if (&mut shutdown).now_or_never().is_some() {
             return Ok(());
         }
