@@ -109,6 +109,32 @@ pub fn all() -> Vec<Case> {
             telemetry: Telemetry::Prometheus,
             database: true,
         },
+        // The same on NATS JetStream: the event and the jobs on one broker.
+        Case {
+            name: "microservices-nats",
+            flags: &[
+                ("architecture", "microservices"),
+                ("stage", "scale"),
+                ("queue", "nats"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        // And on RabbitMQ: a topic exchange, a queue per subscribing service.
+        Case {
+            name: "microservices-rabbitmq",
+            flags: &[
+                ("architecture", "microservices"),
+                ("stage", "post-pmf"),
+                ("queue", "rabbitmq"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
         // No queue, no auth, no telemetry: each the one REST case that leaves it out.
         Case {
             name: "inline-jobs",

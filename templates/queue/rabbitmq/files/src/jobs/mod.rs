@@ -159,7 +159,7 @@ impl Settings {
 }
 
 /// A duration as the integer milliseconds RabbitMQ's queue arguments take.
-fn millis(duration: Duration) -> AMQPValue {
+pub(crate) fn millis(duration: Duration) -> AMQPValue {
     AMQPValue::LongLongInt(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX))
 }
 
@@ -220,10 +220,16 @@ fn job_properties(job: &str, message_id: ShortString, attempt: usize) -> BasicPr
 
 /// The attempt a delivery is, from its `x-attempt` header (1 when missing).
 fn attempt_of(properties: &BasicProperties) -> usize {
+    count_header(properties, ATTEMPT_HEADER)
+}
+
+/// A count carried in the header `name`, whatever integer type the sender
+/// used; 1 when it is missing or not a positive integer.
+pub(crate) fn count_header(properties: &BasicProperties, name: &str) -> usize {
     properties
         .headers()
         .as_ref()
-        .and_then(|headers| headers.inner().get(ATTEMPT_HEADER))
+        .and_then(|headers| headers.inner().get(name))
         .and_then(|value| match *value {
             AMQPValue::ShortShortUInt(n) => Some(i64::from(n)),
             AMQPValue::ShortUInt(n) => Some(i64::from(n)),
