@@ -30,11 +30,15 @@ pub fn serve_and_drive(
 ) -> Result<()> {
     let mut processes = Vec::new();
     let mut bases = BTreeMap::new();
+    // Streams and queues of this run's own: the brokers outlive the run, and a queue
+    // a run of an earlier version declared with other arguments would be refused.
+    let events_prefix = format!("{db_prefix}-{}", std::process::id());
     for service in SERVICES {
         let mut service_env = env.clone();
         // What `.env.<service>` says (the service would read it itself, but the
         // variables given here take precedence over it).
         service_env.extend(run::dot_env(&repo.join(format!(".env.{service}")))?);
+        service_env.insert("EVENTS_PREFIX".into(), events_prefix.clone());
         let port = run::free_port()?;
         service_env.insert("PORT".into(), port.to_string());
         service_env.insert(
