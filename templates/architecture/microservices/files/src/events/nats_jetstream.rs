@@ -189,17 +189,30 @@ impl Events {
         Ok(())
     }
 
+    /// Forgets that the streams of `event` were set up, so that the next use
+    /// creates them again (after a failure: someone may have deleted them).
+    fn forget_streams(&self, event: &str) {
+        let stream = self.stream_named(event);
+        self.ready.lock().expect("not poisoned").remove(&stream);
+    }
+
     /// Publishes an event, serialised as JSON, on the subject of the event named
     /// `event`; returns once JetStream has stored it.
     #[tracing::instrument(skip(self, payload))]
     pub async fn publish_payload(&self, event: &str, payload: &str) -> anyhow::Result<()> {
         self.ensure_streams(event).await?;
-        self.jetstream
-            .publish(self.subject(event), payload.to_owned().into())
-            .await
-            .context("publishing the event to NATS")?
-            .await
-            .context("waiting for JetStream to store the event")?;
+        let stored = async {
+            self.jetstream
+                .publish(self.subject(event), payload.to_owned().into())
+                .await
+                .context("publishing the event to NATS")?
+                .await
+                .context("waiting for JetStream to store the event")
+        };
+        if let Err(e) = stored.await {
+            self.forget_streams(event);
+            return Err(e);
+        }
         metrics::counter!("events_published_total", "event" => event.to_owned()).increment(1);
         Ok(())
     }
@@ -236,10 +249,9 @@ impl Events {
             ack_policy: AckPolicy::Explicit,
             ack_wait: settings.claim_idle,
             deliver_policy: DeliverPolicy::All,
-            // One delivery beyond the handled ones: it comes only when the last
-            // handler never reported back, and sends the event to the dead letters.
-            max_deliver: i64::try_from(settings.max_deliveries.saturating_add(1))
-                .unwrap_or(i64::MAX),
+            // No limit here: `deliver` counts the deliveries and moves an event to
+            // the dead letters itself, so the last one is never lost to a limit.
+            max_deliver: -1,
             ..Default::default()
         };
         let stream = self.stream::<E>();
@@ -267,9 +279,11 @@ impl Events {
         tracing::info!(%stream, group, "subscribed");
         let mut shutdown = std::pin::pin!(shutdown);
         'pulling: loop {
+            // One event at a time: the handlers run one after another, and an event
+            // waiting behind others in a batch would outlive its ack wait.
             let pulled = consumer
                 .batch()
-                .max_messages(16)
+                .max_messages(1)
                 .expires(FETCH_WAIT)
                 .messages()
                 .await;
@@ -277,7 +291,6 @@ impl Events {
                 Ok(mut batch) => loop {
                     let next = tokio::select! {
                         biased;
-                        // Events not received yet stay with JetStream.
                         () = &mut shutdown => break 'pulling,
                         next = batch.next() => next,
                     };
@@ -298,7 +311,8 @@ impl Events {
                     () = &mut shutdown => break,
                     () = tokio::time::sleep(self.settings.poll_interval) => {}
                 }
-                // The consumer may have been deleted: create it again.
+                // The stream or the consumer may have been deleted: create them again.
+                self.forget_streams(E::NAME);
                 match self.consumer::<E>(group).await {
                     Ok(fresh) => consumer = fresh,
                     Err(e) => tracing::warn!(error = format!("{e:#}"), "consumer unavailable"),

@@ -90,9 +90,14 @@ pub async fn relay_batch(events: &Events, db: &Db) -> anyhow::Result<usize> {
         .all(&txn)
         .await?;
     for row in &pending {
-        events
+        let sent = events
             .publish_payload(&row.event, &row.payload.to_string())
-            .await?;
+            .await;
+        if let Err(e) = sent {
+            // Keep the marks of the events already sent, so they are not sent again.
+            txn.commit().await?;
+            return Err(e);
+        }
         let mut published: ActiveModel = row.clone().into();
         published.published_at = Set(Some(chrono::Utc::now().into()));
         published.update(&txn).await?;

@@ -6,16 +6,22 @@
 //! * Each subscribing service reads an event type through its own durable queue,
 //!   `{EVENTS_PREFIX}.{Event::NAME}.{service}`, bound to that routing key: every
 //!   service sees every event, and the workers of one service share them. A
-//!   queue keeps at most `EVENTS_MAX_LEN` events (the oldest are dropped).
+//!   queue holds the events its service has not handled yet, however many.
 //! * An event no queue is bound to yet (no subscribing service has started) is
 //!   refused by the broker: the outbox keeps it and the relay tries again, so
-//!   the first subscriber still gets it.
+//!   the first subscriber still gets it. A service that subscribes later sees
+//!   the events published from its first start on (Redis and NATS keep a
+//!   history; a RabbitMQ queue does not).
 //! * An event is acknowledged once its handler succeeds. One that fails goes to
 //!   `{queue}.retry`, whose messages expire after `EVENTS_CLAIM_IDLE_MS` back
 //!   into the queue; the delivery count travels in the `x-delivery` header.
 //!   After `EVENTS_MAX_DELIVERIES` deliveries, or if it cannot be read, the event
 //!   is dead-lettered to `{queue}.dead`. Events held by a worker that died go
-//!   back to the queue when its connection closes.
+//!   back to the queue when its connection closes; that delivery counts too,
+//!   and the next one waits in `{queue}.retry`.
+//! * The retry delay is fixed when the queues are first declared: to change
+//!   `EVENTS_CLAIM_IDLE_MS`, delete the `.retry` queues (RabbitMQ refuses to
+//!   redeclare a queue with other arguments, and says so in the log).
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -58,8 +64,6 @@ pub struct Settings {
     pub amqp_url: SecretString,
     /// The exchange's name and the prefix of every queue's.
     pub prefix: String,
-    /// Events a subscriber's queue keeps; the oldest are dropped past it.
-    pub max_len: usize,
     /// How often the outbox relay looks for events to publish, and how long a
     /// subscriber waits before it reconnects.
     pub poll_interval: Duration,
@@ -80,7 +84,6 @@ impl Settings {
                 "an AMQP URL such as amqp://user:password@host:5672/%2f",
             )?,
             prefix: env::string_or("EVENTS_PREFIX", "events"),
-            max_len: env::parse_or("EVENTS_MAX_LEN", "a positive integer", 100_000)?,
             poll_interval: Duration::from_millis(env::parse_or(
                 "EVENTS_POLL_INTERVAL_MS",
                 "a whole number of milliseconds",
@@ -103,7 +106,6 @@ impl Settings {
                 .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
                 .into(),
             prefix: format!("test-events-{}", uuid::Uuid::new_v4().simple()),
-            max_len: 1_000,
             poll_interval: Duration::from_millis(50),
             claim_idle: Duration::from_millis(500),
             max_deliveries: 3,
@@ -312,11 +314,7 @@ impl Events {
             );
             arguments
         };
-        let mut main = dead_letter_to(&dead);
-        main.insert(
-            "x-max-length".into(),
-            AMQPValue::LongLongInt(i64::try_from(settings.max_len).unwrap_or(i64::MAX)),
-        );
+        let main = dead_letter_to(&dead);
         let mut delayed = dead_letter_to(&queue);
         delayed.insert("x-message-ttl".into(), millis(settings.claim_idle));
         for (name, arguments) in [
@@ -429,7 +427,8 @@ impl Events {
         loop {
             let next = tokio::select! {
                 biased;
-                // Events not received yet stay in the queue.
+                // Events prefetched but not handled go back to the queue when the
+                // channel closes.
                 () = shutdown.as_mut() => break,
                 next = consumer.next() => next,
             };
@@ -454,6 +453,14 @@ impl Events {
         Fut: Future<Output = anyhow::Result<()>>,
     {
         let deliveries = count_header(&delivery.properties, DELIVERY_HEADER);
+        if delivery.redelivered {
+            // Handed back unsettled (its worker died or lost its connection): that
+            // delivery counts, and the next waits as a failed event's does.
+            tracing::warn!(%queue, deliveries, "event handed back by a worker that stopped");
+            return self
+                .retry_or_dead_letter(queue, &delivery, deliveries)
+                .await;
+        }
         let Ok(event) = serde_json::from_slice::<E>(&delivery.data) else {
             tracing::error!(%queue, "unreadable event; dead-lettering it");
             return dead_letter(queue, &delivery).await;
@@ -469,21 +476,33 @@ impl Events {
                 tracing::warn!(%event_id, deliveries, error = format!("{error:#}"), "event handler failed");
                 metrics::counter!("events_handled_total", "event" => E::NAME, "outcome" => "failed")
                     .increment(1);
-                if deliveries >= self.settings.max_deliveries {
-                    tracing::error!(%queue, deliveries, "event keeps failing; dead-lettering it");
-                    return dead_letter(queue, &delivery).await;
+                self.retry_or_dead_letter(queue, &delivery, deliveries)
+                    .await;
+            }
+        }
+    }
+
+    /// After delivery number `deliveries` of an event failed: schedules the next
+    /// one, or dead-letters the event once it has had `EVENTS_MAX_DELIVERIES`.
+    async fn retry_or_dead_letter(&self, queue: &str, delivery: &Delivery, deliveries: usize) {
+        if deliveries >= self.settings.max_deliveries {
+            tracing::error!(%queue, deliveries, "event keeps failing; dead-lettering it");
+            return dead_letter(queue, delivery).await;
+        }
+        match self.retry(queue, delivery, deliveries + 1).await {
+            Ok(()) => log_settled(delivery.acker.ack(BasicAckOptions::default()).await),
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "could not schedule the retry; handing the event back after a pause"
+                );
+                // Pause first, so that a broker refusing the retry is not a busy
+                // loop; on a closed channel RabbitMQ has handed it back already.
+                if delivery.acker.usable() {
+                    tokio::time::sleep(self.settings.claim_idle).await;
                 }
-                match self.retry(queue, &delivery, deliveries + 1).await {
-                    Ok(()) => {
-                        log_settled(delivery.acker.ack(BasicAckOptions::default()).await);
-                    }
-                    Err(e) => {
-                        // The connection is in trouble: hand the event back as it is.
-                        tracing::error!(error = format!("{e:#}"), "could not schedule the retry");
-                        let requeue = BasicRejectOptions { requeue: true };
-                        log_settled(delivery.acker.reject(requeue).await);
-                    }
-                }
+                let requeue = BasicRejectOptions { requeue: true };
+                log_settled(delivery.acker.reject(requeue).await);
             }
         }
     }

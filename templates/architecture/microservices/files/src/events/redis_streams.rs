@@ -164,43 +164,40 @@ impl Events {
     {
         let stream = self.stream::<E>();
         let consumer = format!("{group}-{}", uuid::Uuid::new_v4().simple());
-        let mut conn = self.conn.clone();
-        // A new group starts at the oldest event the stream keeps, so a service
-        // deployed after others have published still sees their events.
-        let created: redis::RedisResult<()> =
-            conn.xgroup_create_mkstream(&stream, group, "0").await;
-        if let Err(e) = created
-            && e.code() != Some("BUSYGROUP")
-        {
-            return Err(e).context("creating the consumer group");
-        }
+        self.create_group(&stream, group).await?;
         tracing::info!(%stream, group, %consumer, "subscribed");
 
         let mut shutdown = std::pin::pin!(shutdown);
         let mut next_claim = Instant::now();
         loop {
-            let mut entries = Vec::new();
-            if Instant::now() >= next_claim {
-                entries.extend(self.claim_idle(&stream, group, &consumer).await?);
+            let claim = Instant::now() >= next_claim;
+            if claim {
                 next_claim = Instant::now() + self.settings.claim_idle / 2;
             }
-            let options = StreamReadOptions::default()
-                .group(group, &consumer)
-                .count(16);
-            let reply: StreamReadReply = conn
-                .xread_options(&[&stream], &[">"], &options)
-                .await
-                .context("reading events from Redis")?;
-            entries.extend(reply.keys.into_iter().flat_map(|key| key.ids));
-
-            if entries.is_empty() {
+            let handled = async {
+                let entries = self.read(&stream, group, &consumer, claim).await?;
+                let count = entries.len();
+                for entry in entries {
+                    self.deliver(&stream, group, entry, &handle).await?;
+                }
+                anyhow::Ok(count)
+            };
+            let idle = match handled.await {
+                Ok(count) => count == 0,
+                Err(e) => {
+                    // Redis may be restarting: the events wait, pending or unread.
+                    tracing::warn!(%stream, group, error = format!("{e:#}"), "could not read or settle events; retrying");
+                    if let Err(e) = self.create_group(&stream, group).await {
+                        tracing::warn!(error = format!("{e:#}"), "consumer group unavailable");
+                    }
+                    true
+                }
+            };
+            if idle {
                 tokio::select! {
                     () = &mut shutdown => break,
                     () = tokio::time::sleep(self.settings.poll_interval) => continue,
                 }
-            }
-            for entry in entries {
-                self.deliver(&stream, group, entry, &handle).await?;
             }
             if (&mut shutdown).now_or_never().is_some() {
                 break;
@@ -208,6 +205,45 @@ impl Events {
         }
         tracing::info!(%stream, group, "unsubscribed");
         Ok(())
+    }
+
+    /// Creates the consumer group `group` (and the stream) unless it exists. A new
+    /// group starts at the oldest event the stream keeps, so a service deployed
+    /// after others have published still sees their events.
+    async fn create_group(&self, stream: &str, group: &str) -> anyhow::Result<()> {
+        let mut conn = self.conn.clone();
+        let created: redis::RedisResult<()> = conn.xgroup_create_mkstream(stream, group, "0").await;
+        match created {
+            Err(e) if e.code() != Some("BUSYGROUP") => {
+                Err(e).context("creating the consumer group")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The group's next events: those idle long enough to claim again (when
+    /// `claim`), then new ones.
+    async fn read(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        claim: bool,
+    ) -> anyhow::Result<Vec<StreamId>> {
+        let mut entries = Vec::new();
+        if claim {
+            entries.extend(self.claim_idle(stream, group, consumer).await?);
+        }
+        let options = StreamReadOptions::default()
+            .group(group, consumer)
+            .count(16);
+        let mut conn = self.conn.clone();
+        let reply: StreamReadReply = conn
+            .xread_options(&[stream], &[">"], &options)
+            .await
+            .context("reading events from Redis")?;
+        entries.extend(reply.keys.into_iter().flat_map(|key| key.ids));
+        Ok(entries)
     }
 
     /// Runs the handler on one entry; acknowledges it if the handler succeeded.
