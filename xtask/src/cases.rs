@@ -109,26 +109,32 @@ pub fn all() -> Vec<Case> {
             telemetry: Telemetry::Prometheus,
             database: true,
         },
-        // The same on NATS JetStream: the event and the jobs on one broker.
+        // On NATS JetStream (the event and the jobs on one broker), with typed RPC and
+        // users from an OpenID Connect provider: identity records one on first sight
+        // and announces it.
         Case {
             name: "microservices-nats",
             flags: &[
                 ("architecture", "microservices"),
                 ("stage", "scale"),
                 ("queue", "nats"),
+                ("api", "rpc"),
+                ("auth", "oidc"),
             ],
             allow: &[],
             queued: true,
             telemetry: Telemetry::Prometheus,
             database: true,
         },
-        // And on RabbitMQ: a topic exchange, a queue per subscribing service.
+        // And on RabbitMQ (a topic exchange, a queue per subscribing service), with
+        // GraphQL.
         Case {
             name: "microservices-rabbitmq",
             flags: &[
                 ("architecture", "microservices"),
                 ("stage", "post-pmf"),
                 ("queue", "rabbitmq"),
+                ("api", "graphql"),
             ],
             allow: &[],
             queued: true,

@@ -316,6 +316,11 @@ impl<'a> Driver<'a> {
 
     /// How many notes the first page lists.
     pub fn listed(&self, token: Option<&str>) -> Result<usize> {
+        Ok(self.bodies(token)?.len())
+    }
+
+    /// The bodies of the notes the first page lists, newest first.
+    pub fn bodies(&self, token: Option<&str>) -> Result<Vec<String>> {
         let items = match self.api {
             Api::Rest => call("GET", &self.url("/notes?page=1&per_page=10"), token, None)?
                 .expect(200, "list notes")?
@@ -323,7 +328,7 @@ impl<'a> Driver<'a> {
                 .clone(),
             Api::Graphql => self.graphql_ok(
                 token,
-                "{ notes(page: 1, perPage: 10) { items { id } } }",
+                "{ notes(page: 1, perPage: 10) { items { id body } } }",
                 json!({}),
             )?["notes"]["items"]
                 .clone(),
@@ -333,7 +338,12 @@ impl<'a> Driver<'a> {
                 .json()?["items"]
                 .clone(),
         };
-        Ok(items.as_array().map_or(0, Vec::len))
+        Ok(items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|note| note["body"].as_str().unwrap_or_default().to_owned())
+            .collect())
     }
 
     /// Ids of the notes a fuzzy search finds, best first (pg_trgm).

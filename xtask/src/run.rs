@@ -167,6 +167,7 @@ fn build_test_and_run(
         }
         let env = run_env(&repo)?;
         return microservices::serve_and_drive(
+            case,
             &repo,
             &target.join("debug"),
             &name.replace('-', "_"),

@@ -49,8 +49,11 @@ pub async fn welcome(db: &Db, jobs: &Jobs, event: contracts::UserSignedUp) -> an
         tracing::debug!("event already handled");
         return Ok(());
     }
-    let body =
-        crate::notes::NoteBody::parse(&format!("Welcome, {}! Your notes live here.", event.email))?;
+    let greeting = match &event.email {
+        Some(email) => format!("Welcome, {email}! Your notes live here."),
+        None => "Welcome! Your notes live here.".to_owned(),
+    };
+    let body = crate::notes::NoteBody::parse(&greeting)?;
     crate::notes::create(db, jobs, event.user_id, body).await?;
     super::handled::record(db, event.event_id, contracts::UserSignedUp::NAME).await
 }

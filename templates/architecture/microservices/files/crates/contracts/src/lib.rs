@@ -22,16 +22,17 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
 pub struct UserSignedUp {
     pub event_id: Uuid,
     pub user_id: Uuid,
-    pub email: String,
+    /// The user's e-mail address, when they gave one (a provider may not share it).
+    pub email: Option<String>,
     pub occurred_at: DateTime<Utc>,
 }
 
 impl UserSignedUp {
-    pub fn new(user_id: Uuid, email: impl Into<String>) -> Self {
+    pub fn new(user_id: Uuid, email: Option<String>) -> Self {
         Self {
             event_id: Uuid::new_v4(),
             user_id,
-            email: email.into(),
+            email,
             occurred_at: Utc::now(),
         }
     }
@@ -51,12 +52,12 @@ mod tests {
 
     #[test]
     fn user_signed_up_round_trips_as_json() {
-        let event = UserSignedUp::new(Uuid::new_v4(), "ada@example.com");
+        let event = UserSignedUp::new(Uuid::new_v4(), Some("ada@example.com".to_owned()));
         let json = serde_json::to_string(&event).unwrap();
         assert!(json.contains("\"email\":\"ada@example.com\""));
         assert_eq!(serde_json::from_str::<UserSignedUp>(&json).unwrap(), event);
         assert_ne!(
-            UserSignedUp::new(event.user_id, "ada@example.com").event_id(),
+            UserSignedUp::new(event.user_id, event.email.clone()).event_id(),
             event.event_id()
         );
     }
