@@ -26,6 +26,7 @@ use contracts::Event;
 use futures::{FutureExt, StreamExt};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::Tuning;
 use crate::config::env::{self, ConfigError};
 
 /// How long one pull waits for events before the subscriber asks again.
@@ -36,16 +37,8 @@ const FETCH_WAIT: Duration = Duration::from_secs(5);
 pub struct Settings {
     /// NATS server URL; it may carry credentials, so it is kept secret.
     pub nats_url: SecretString,
-    /// Prefix of every event stream's name and subject.
-    pub prefix: String,
-    /// Events a stream keeps; older ones are discarded.
-    pub max_len: usize,
-    /// How often the outbox relay looks for events to publish.
-    pub poll_interval: Duration,
-    /// How long an event may stay unacknowledged before it is delivered again.
-    pub claim_idle: Duration,
-    /// Deliveries before an event is dead-lettered.
-    pub max_deliveries: usize,
+    /// `EVENTS_*`: names, limits and timings.
+    pub tuning: Tuning,
     /// Where JetStream keeps the streams: on disk in production; tests, whose
     /// streams are thrown away, keep theirs in memory.
     pub storage: StorageType,
@@ -55,19 +48,7 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             nats_url: env::secret("NATS_URL", "a NATS URL such as nats://host:4222")?,
-            prefix: env::string_or("EVENTS_PREFIX", "events"),
-            max_len: env::parse_or("EVENTS_MAX_LEN", "a positive integer", 100_000)?,
-            poll_interval: Duration::from_millis(env::parse_or(
-                "EVENTS_POLL_INTERVAL_MS",
-                "a whole number of milliseconds",
-                500,
-            )?),
-            claim_idle: Duration::from_millis(env::parse_or(
-                "EVENTS_CLAIM_IDLE_MS",
-                "a whole number of milliseconds",
-                30_000,
-            )?),
-            max_deliveries: env::parse_or("EVENTS_MAX_DELIVERIES", "a positive integer", 5)?,
+            tuning: Tuning::from_env()?,
             storage: StorageType::File,
         })
     }
@@ -78,18 +59,15 @@ impl Settings {
             nats_url: env::optional("NATS_URL")
                 .unwrap_or_else(|| "nats://127.0.0.1:4222".to_owned())
                 .into(),
-            prefix: format!("test-events-{}", uuid::Uuid::new_v4().simple()),
-            max_len: 1_000,
-            poll_interval: Duration::from_millis(50),
-            claim_idle: Duration::from_millis(500),
-            max_deliveries: 3,
+            tuning: Tuning::for_tests(),
             storage: StorageType::Memory,
         }
     }
 
     /// The prefix as stream names and subject tokens allow it.
     fn token(&self) -> String {
-        self.prefix
+        self.tuning
+            .prefix
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -114,7 +92,7 @@ pub struct Events {
 impl std::fmt::Debug for Events {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Events")
-            .field("prefix", &self.settings.prefix)
+            .field("prefix", &self.settings.tuning.prefix)
             .finish()
     }
 }
@@ -135,7 +113,7 @@ impl Events {
 
     /// How often idle workers poll (the outbox relay).
     pub fn poll_interval(&self) -> Duration {
-        self.settings.poll_interval
+        self.settings.tuning.poll_interval
     }
 
     /// The stream an event type travels on.
@@ -166,7 +144,7 @@ impl Events {
             // Every subscribing service reads every event: keep them by count,
             // not until one consumer has acknowledged them.
             retention: RetentionPolicy::Limits,
-            max_messages: i64::try_from(settings.max_len).unwrap_or(i64::MAX),
+            max_messages: i64::try_from(settings.tuning.max_len).unwrap_or(i64::MAX),
             storage: settings.storage,
             ..Default::default()
         };
@@ -247,7 +225,7 @@ impl Events {
             durable_name: Some(group.to_owned()),
             description: Some(format!("The {group} service's {} handlers", E::NAME)),
             ack_policy: AckPolicy::Explicit,
-            ack_wait: settings.claim_idle,
+            ack_wait: settings.tuning.claim_idle,
             deliver_policy: DeliverPolicy::All,
             // No limit here: `deliver` counts the deliveries and moves an event to
             // the dead letters itself, so the last one is never lost to a limit.
@@ -309,7 +287,7 @@ impl Events {
                 tracing::warn!(%stream, group, %error, "could not pull events; retrying");
                 tokio::select! {
                     () = &mut shutdown => break,
-                    () = tokio::time::sleep(self.settings.poll_interval) => {}
+                    () = tokio::time::sleep(self.settings.tuning.poll_interval) => {}
                 }
                 // The stream or the consumer may have been deleted: create them again.
                 self.forget_streams(E::NAME);
@@ -339,7 +317,7 @@ impl Events {
             tracing::error!(%stream, "unreadable event; dead-lettering it");
             return self.dead_letter(stream, &message, "unreadable event").await;
         };
-        if deliveries > self.settings.max_deliveries {
+        if deliveries > self.settings.tuning.max_deliveries {
             tracing::error!(%stream, deliveries, "event keeps failing; dead-lettering it");
             return self
                 .dead_letter(stream, &message, "delivered too many times")
@@ -356,7 +334,11 @@ impl Events {
                 tracing::warn!(%event_id, error = format!("{error:#}"), "event handler failed; it will be delivered again");
                 metrics::counter!("events_handled_total", "event" => E::NAME, "outcome" => "failed")
                     .increment(1);
-                settle(&message, AckKind::Nak(Some(self.settings.claim_idle))).await;
+                settle(
+                    &message,
+                    AckKind::Nak(Some(self.settings.tuning.claim_idle)),
+                )
+                .await;
             }
         }
     }

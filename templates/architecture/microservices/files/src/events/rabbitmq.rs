@@ -44,6 +44,7 @@ use lapin::{
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::RwLock;
 
+use super::Tuning;
 use crate::config::env::{self, ConfigError};
 // The AMQP helpers the job queue has too.
 use crate::jobs::{count_header, millis};
@@ -62,15 +63,10 @@ const PREFETCH: u16 = 16;
 pub struct Settings {
     /// `amqp://user:password@host:5672/vhost` (`%2f` is the default vhost `/`).
     pub amqp_url: SecretString,
-    /// The exchange's name and the prefix of every queue's.
-    pub prefix: String,
-    /// How often the outbox relay looks for events to publish, and how long a
-    /// subscriber waits before it reconnects.
-    pub poll_interval: Duration,
-    /// How long a failed event waits before it is delivered again.
-    pub claim_idle: Duration,
-    /// Deliveries before an event is dead-lettered.
-    pub max_deliveries: usize,
+    /// `EVENTS_*`: names, limits and timings. The prefix names the exchange too; the
+    /// poll interval is also how long a subscriber waits before it reconnects; a
+    /// queue keeps what its service has not handled (`max_len` does not apply).
+    pub tuning: Tuning,
     /// Tests only: the queues delete themselves once unused for this long
     /// (`x-expires`). `None` in production: the queues stay until deleted.
     pub queue_expiry: Option<Duration>,
@@ -83,18 +79,7 @@ impl Settings {
                 "AMQP_URL",
                 "an AMQP URL such as amqp://user:password@host:5672/%2f",
             )?,
-            prefix: env::string_or("EVENTS_PREFIX", "events"),
-            poll_interval: Duration::from_millis(env::parse_or(
-                "EVENTS_POLL_INTERVAL_MS",
-                "a whole number of milliseconds",
-                500,
-            )?),
-            claim_idle: Duration::from_millis(env::parse_or(
-                "EVENTS_CLAIM_IDLE_MS",
-                "a whole number of milliseconds",
-                30_000,
-            )?),
-            max_deliveries: env::parse_or("EVENTS_MAX_DELIVERIES", "a positive integer", 5)?,
+            tuning: Tuning::from_env()?,
             queue_expiry: None,
         })
     }
@@ -105,17 +90,14 @@ impl Settings {
             amqp_url: env::optional("AMQP_URL")
                 .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
                 .into(),
-            prefix: format!("test-events-{}", uuid::Uuid::new_v4().simple()),
-            poll_interval: Duration::from_millis(50),
-            claim_idle: Duration::from_millis(500),
-            max_deliveries: 3,
+            tuning: Tuning::for_tests(),
             queue_expiry: Some(Duration::from_secs(300)),
         }
     }
 
     /// The queue the workers of `group` read the event named `event` from.
     fn queue(&self, event: &str, group: &str) -> String {
-        format!("{}.{event}.{group}", self.prefix)
+        format!("{}.{event}.{group}", self.tuning.prefix)
     }
 
     /// `x-expires`, when the settings ask for self-deleting queues.
@@ -138,7 +120,12 @@ impl Link {
     /// Connects, declares the exchange and turns on publisher confirms.
     async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let properties = ConnectionProperties::default().with_connection_name(
-            format!("{} events ({})", env!("CARGO_PKG_NAME"), settings.prefix).into(),
+            format!(
+                "{} events ({})",
+                env!("CARGO_PKG_NAME"),
+                settings.tuning.prefix
+            )
+            .into(),
         );
         let open = async {
             let connection = Connection::connect(settings.amqp_url.expose_secret(), properties)
@@ -150,7 +137,7 @@ impl Link {
                 .context("opening a RabbitMQ channel")?;
             publisher
                 .exchange_declare(
-                    settings.prefix.as_str().into(),
+                    settings.tuning.prefix.as_str().into(),
                     ExchangeKind::Topic,
                     ExchangeDeclareOptions {
                         durable: true,
@@ -159,7 +146,9 @@ impl Link {
                     FieldTable::default(),
                 )
                 .await
-                .with_context(|| format!("declaring the RabbitMQ exchange {}", settings.prefix))?;
+                .with_context(|| {
+                    format!("declaring the RabbitMQ exchange {}", settings.tuning.prefix)
+                })?;
             publisher
                 .confirm_select(ConfirmSelectOptions::default())
                 .await
@@ -193,7 +182,7 @@ pub struct Events {
 impl std::fmt::Debug for Events {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Events")
-            .field("prefix", &self.settings.prefix)
+            .field("prefix", &self.settings.tuning.prefix)
             .finish()
     }
 }
@@ -210,7 +199,7 @@ impl Events {
 
     /// How often idle workers poll (the outbox relay).
     pub fn poll_interval(&self) -> Duration {
-        self.settings.poll_interval
+        self.settings.tuning.poll_interval
     }
 
     /// The connection, opened again if it dropped.
@@ -243,7 +232,7 @@ impl Events {
         let confirmation = link
             .publisher
             .basic_publish(
-                self.settings.prefix.as_str().into(),
+                self.settings.tuning.prefix.as_str().into(),
                 event.into(),
                 options,
                 payload.as_bytes(),
@@ -258,7 +247,7 @@ impl Events {
             Confirmation::Ack(Some(_)) => anyhow::bail!(
                 "no service subscribes to {event} yet (no queue is bound to it on the exchange {}); \
                  the event stays in the outbox until one does",
-                self.settings.prefix
+                self.settings.tuning.prefix
             ),
             Confirmation::Nack(_) => anyhow::bail!("RabbitMQ refused the event {event} (nack)"),
             Confirmation::NotRequested => {
@@ -287,7 +276,7 @@ impl Events {
         }
         channel
             .exchange_delete(
-                self.settings.prefix.as_str().into(),
+                self.settings.tuning.prefix.as_str().into(),
                 ExchangeDeleteOptions::default(),
             )
             .await
@@ -316,7 +305,7 @@ impl Events {
         };
         let main = dead_letter_to(&dead);
         let mut delayed = dead_letter_to(&queue);
-        delayed.insert("x-message-ttl".into(), millis(settings.claim_idle));
+        delayed.insert("x-message-ttl".into(), millis(settings.tuning.claim_idle));
         for (name, arguments) in [
             (&dead, settings.queue_arguments()),
             (&queue, main),
@@ -343,7 +332,7 @@ impl Events {
         channel
             .queue_bind(
                 queue.as_str().into(),
-                settings.prefix.as_str().into(),
+                settings.tuning.prefix.as_str().into(),
                 E::NAME.into(),
                 QueueBindOptions::default(),
                 FieldTable::default(),
@@ -380,7 +369,7 @@ impl Events {
             }
             tokio::select! {
                 () = &mut shutdown => break,
-                () = tokio::time::sleep(self.settings.poll_interval) => {}
+                () = tokio::time::sleep(self.settings.tuning.poll_interval) => {}
             }
         }
         tracing::info!(%queue, "unsubscribed");
@@ -485,7 +474,7 @@ impl Events {
     /// After delivery number `deliveries` of an event failed: schedules the next
     /// one, or dead-letters the event once it has had `EVENTS_MAX_DELIVERIES`.
     async fn retry_or_dead_letter(&self, queue: &str, delivery: &Delivery, deliveries: usize) {
-        if deliveries >= self.settings.max_deliveries {
+        if deliveries >= self.settings.tuning.max_deliveries {
             tracing::error!(%queue, deliveries, "event keeps failing; dead-lettering it");
             return dead_letter(queue, delivery).await;
         }
@@ -499,7 +488,7 @@ impl Events {
                 // Pause first, so that a broker refusing the retry is not a busy
                 // loop; on a closed channel RabbitMQ has handed it back already.
                 if delivery.acker.usable() {
-                    tokio::time::sleep(self.settings.claim_idle).await;
+                    tokio::time::sleep(self.settings.tuning.claim_idle).await;
                 }
                 let requeue = BasicRejectOptions { requeue: true };
                 log_settled(delivery.acker.reject(requeue).await);

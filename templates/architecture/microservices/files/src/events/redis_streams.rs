@@ -26,41 +26,22 @@ use redis::streams::{
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
+use super::Tuning;
 use crate::config::env::{self, ConfigError};
 
 /// Event transport settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub redis_url: SecretString,
-    /// Prefix of every event stream's key.
-    pub prefix: String,
-    /// Entries a stream keeps (approximately); older ones are trimmed.
-    pub max_len: usize,
-    /// How often an idle subscriber reads its streams.
-    pub poll_interval: Duration,
-    /// How long an event may stay unacknowledged before another worker claims it.
-    pub claim_idle: Duration,
-    /// Deliveries before an event is dead-lettered.
-    pub max_deliveries: usize,
+    /// `EVENTS_*`: names, limits and timings.
+    pub tuning: Tuning,
 }
 
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             redis_url: env::secret("REDIS_URL", "a Redis URL such as redis://host:6379")?,
-            prefix: env::string_or("EVENTS_PREFIX", "events"),
-            max_len: env::parse_or("EVENTS_MAX_LEN", "a positive integer", 100_000)?,
-            poll_interval: Duration::from_millis(env::parse_or(
-                "EVENTS_POLL_INTERVAL_MS",
-                "a whole number of milliseconds",
-                500,
-            )?),
-            claim_idle: Duration::from_millis(env::parse_or(
-                "EVENTS_CLAIM_IDLE_MS",
-                "a whole number of milliseconds",
-                30_000,
-            )?),
-            max_deliveries: env::parse_or("EVENTS_MAX_DELIVERIES", "a positive integer", 5)?,
+            tuning: Tuning::from_env()?,
         })
     }
 
@@ -70,11 +51,7 @@ impl Settings {
             redis_url: env::optional("REDIS_URL")
                 .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
                 .into(),
-            prefix: format!("test-events-{}", uuid::Uuid::new_v4().simple()),
-            max_len: 1_000,
-            poll_interval: Duration::from_millis(50),
-            claim_idle: Duration::from_millis(500),
-            max_deliveries: 3,
+            tuning: Tuning::for_tests(),
         }
     }
 }
@@ -89,7 +66,7 @@ pub struct Events {
 impl std::fmt::Debug for Events {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Events")
-            .field("prefix", &self.settings.prefix)
+            .field("prefix", &self.settings.tuning.prefix)
             .finish()
     }
 }
@@ -109,7 +86,7 @@ impl Events {
 
     /// How often idle workers poll (the subscribers here, the outbox relay).
     pub fn poll_interval(&self) -> Duration {
-        self.settings.poll_interval
+        self.settings.tuning.poll_interval
     }
 
     /// The stream an event type travels on.
@@ -118,7 +95,7 @@ impl Events {
     }
 
     fn stream_named(&self, event: &str) -> String {
-        format!("{}:{event}", self.settings.prefix)
+        format!("{}:{event}", self.settings.tuning.prefix)
     }
 
     /// Appends an event, serialised as JSON, to the stream of the event named `event`;
@@ -129,7 +106,7 @@ impl Events {
         let _: String = conn
             .xadd_maxlen(
                 self.stream_named(event),
-                StreamMaxlen::Approx(self.settings.max_len),
+                StreamMaxlen::Approx(self.settings.tuning.max_len),
                 "*",
                 &[("payload", payload)],
             )
@@ -142,7 +119,9 @@ impl Events {
     /// Deletes every stream under this prefix: for tests, which each have their own.
     pub async fn drop_streams(&self) -> anyhow::Result<()> {
         let mut conn = self.conn.clone();
-        let keys: Vec<String> = conn.keys(format!("{}:*", self.settings.prefix)).await?;
+        let keys: Vec<String> = conn
+            .keys(format!("{}:*", self.settings.tuning.prefix))
+            .await?;
         if !keys.is_empty() {
             let _: usize = conn.del(keys).await?;
         }
@@ -172,7 +151,7 @@ impl Events {
         loop {
             let claim = Instant::now() >= next_claim;
             if claim {
-                next_claim = Instant::now() + self.settings.claim_idle / 2;
+                next_claim = Instant::now() + self.settings.tuning.claim_idle / 2;
             }
             let handled = async {
                 let entries = self.read(&stream, group, &consumer, claim).await?;
@@ -196,7 +175,7 @@ impl Events {
             if idle {
                 tokio::select! {
                     () = &mut shutdown => break,
-                    () = tokio::time::sleep(self.settings.poll_interval) => continue,
+                    () = tokio::time::sleep(self.settings.tuning.poll_interval) => continue,
                 }
             }
             if (&mut shutdown).now_or_never().is_some() {
@@ -295,7 +274,8 @@ impl Events {
         consumer: &str,
     ) -> anyhow::Result<Vec<StreamId>> {
         let mut conn = self.conn.clone();
-        let min_idle = usize::try_from(self.settings.claim_idle.as_millis()).unwrap_or(usize::MAX);
+        let min_idle =
+            usize::try_from(self.settings.tuning.claim_idle.as_millis()).unwrap_or(usize::MAX);
         let reply: StreamAutoClaimReply = conn
             .xautoclaim_options(
                 stream,
@@ -314,7 +294,7 @@ impl Events {
                 .await
                 .context("reading an event's delivery count")?;
             let deliveries = pending.ids.first().map_or(0, |p| p.times_delivered);
-            if deliveries > self.settings.max_deliveries {
+            if deliveries > self.settings.tuning.max_deliveries {
                 tracing::error!(%stream, id = %entry.id, deliveries, "event keeps failing; dead-lettering it");
                 self.dead_letter(stream, group, entry).await?;
             } else {
