@@ -52,6 +52,11 @@ impl<'a> Driver<'a> {
         Self { api, base }
     }
 
+    /// The service's address (`http://127.0.0.1:<port>`).
+    pub fn base(&self) -> &'a str {
+        self.base
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

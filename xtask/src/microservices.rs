@@ -8,11 +8,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail, ensure};
-use serde_json::Value;
+use serde_json::json;
 
 use crate::cases::Case;
 use crate::driver::{Api, Driver};
 use crate::flow::{self, Caller};
+use crate::http::call;
 use crate::run::{self, Process};
 
 /// The services, in the order they start.
@@ -95,9 +96,14 @@ fn new_user_on_identity(identity: &Driver, caller: &Caller) -> Result<(String, O
         }
         Caller::Provider(issuer) => {
             let token = issuer.token_for(&name)?;
-            if let Err(status) = identity.me(Some(&token))? {
-                bail!("identity refused the provider's token: HTTP {status}");
-            }
+            let me = match identity.me(Some(&token))? {
+                Ok(me) => me,
+                Err(status) => bail!("identity refused the provider's token: HTTP {status}"),
+            };
+            ensure!(
+                me["subject"] == name.as_str(),
+                "identity's `me` should be the token's subject {name}: {me}"
+            );
             println!("identity: saw the provider's new user (`me`)");
             Ok((token, None))
         }
@@ -112,15 +118,11 @@ fn sample(api: Api, identity: &str, notes: &str, caller: &Caller) -> Result<()> 
     let token = Some(token.as_str());
 
     // Each service serves only its own context.
-    ensure!(
-        identity.listed(token).is_err(),
-        "identity should not serve the notes"
-    );
-    let me_on_notes = notes.me(token)?;
-    ensure!(
-        me_on_notes.as_ref().map_or(true, Value::is_null),
-        "notes should not serve `me`: {me_on_notes:?}"
-    );
+    absent(api, identity.base(), token, Part::Notes)?;
+    absent(api, notes.base(), token, Part::Me)?;
+    if matches!(caller, Caller::Jwt) {
+        absent(api, notes.base(), token, Part::LogIn)?;
+    }
 
     // The event crosses the broker: notes writes the new user a welcome note.
     let deadline = Instant::now() + EVENT_TIMEOUT;
@@ -150,5 +152,67 @@ fn sample(api: Api, identity: &str, notes: &str, caller: &Caller) -> Result<()> 
         "notes should list the welcome note and the new one, not {listed}"
     );
     println!("notes: wrote and read a note with the same token");
+    Ok(())
+}
+
+/// A part of the API that belongs to one service.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Me,
+    LogIn,
+    Notes,
+}
+
+/// Checks that the service at `base` does not serve `part`: REST and RPC answer 404,
+/// GraphQL refuses the field as unknown (`GRAPHQL_VALIDATION_FAILED`).
+fn absent(api: Api, base: &str, token: Option<&str>, part: Part) -> Result<()> {
+    let reply = match api {
+        Api::Rest => match part {
+            Part::Me => call("GET", &format!("{base}/me"), token, None)?,
+            Part::LogIn => call("POST", &format!("{base}/auth/login"), None, Some(json!({})))?,
+            Part::Notes => call("GET", &format!("{base}/notes"), token, None)?,
+        },
+        Api::Rpc => {
+            let procedure = match part {
+                Part::Me => "me",
+                Part::LogIn => "auth.logIn",
+                Part::Notes => "notes.list",
+            };
+            call(
+                "POST",
+                &format!("{base}/rpc/{procedure}"),
+                token,
+                Some(json!({})),
+            )?
+        }
+        Api::Graphql => {
+            let query = match part {
+                Part::Me => "{ me { id } }",
+                Part::LogIn => {
+                    r#"mutation { logIn(email: "a@b.c", password: "p") { accessToken } }"#
+                }
+                Part::Notes => "{ notes { total } }",
+            };
+            let body = call(
+                "POST",
+                &format!("{base}/graphql"),
+                token,
+                Some(json!({ "query": query })),
+            )?
+            .expect(200, "POST /graphql")?
+            .json()?;
+            let code = &body["errors"][0]["extensions"]["code"];
+            ensure!(
+                code == "GRAPHQL_VALIDATION_FAILED",
+                "{base} should not know {part:?} in its schema: {body}"
+            );
+            return Ok(());
+        }
+    };
+    ensure!(
+        reply.status == 404,
+        "{base} should not serve {part:?}: HTTP {}",
+        reply.status
+    );
     Ok(())
 }
