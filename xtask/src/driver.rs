@@ -52,17 +52,12 @@ impl<'a> Driver<'a> {
         Self { api, base }
     }
 
-    /// The service's address (`http://127.0.0.1:<port>`).
-    pub fn base(&self) -> &'a str {
-        self.base
-    }
-
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// A GraphQL operation; `Ok` holds `data`, `Err` the first error's code.
-    fn graphql(
+    pub fn graphql(
         &self,
         token: Option<&str>,
         query: &str,
@@ -90,7 +85,7 @@ impl<'a> Driver<'a> {
             .map_err(|code| anyhow::anyhow!("GraphQL `{query}` failed with {code}"))
     }
 
-    fn rpc(&self, procedure: &str, token: Option<&str>, input: Value) -> Result<Reply> {
+    pub fn rpc(&self, procedure: &str, token: Option<&str>, input: Value) -> Result<Reply> {
         call(
             "POST",
             &self.url(&format!("/rpc/{procedure}")),

@@ -118,10 +118,10 @@ fn sample(api: Api, identity: &str, notes: &str, caller: &Caller) -> Result<()> 
     let token = Some(token.as_str());
 
     // Each service serves only its own context.
-    absent(api, identity.base(), token, Part::Notes)?;
-    absent(api, notes.base(), token, Part::Me)?;
+    absent(&identity, token, Part::Notes)?;
+    absent(&notes, token, Part::Me)?;
     if matches!(caller, Caller::Jwt) {
-        absent(api, notes.base(), token, Part::LogIn)?;
+        absent(&notes, token, Part::LogIn)?;
     }
 
     // The event crosses the broker: notes writes the new user a welcome note.
@@ -163,14 +163,14 @@ enum Part {
     Notes,
 }
 
-/// Checks that the service at `base` does not serve `part`: REST and RPC answer 404,
-/// GraphQL refuses the field as unknown (`GRAPHQL_VALIDATION_FAILED`).
-fn absent(api: Api, base: &str, token: Option<&str>, part: Part) -> Result<()> {
-    let reply = match api {
+/// Checks that `service` does not serve `part`: REST and RPC answer 404, GraphQL
+/// refuses the field as unknown (`GRAPHQL_VALIDATION_FAILED`).
+fn absent(service: &Driver, token: Option<&str>, part: Part) -> Result<()> {
+    let reply = match service.api {
         Api::Rest => match part {
-            Part::Me => call("GET", &format!("{base}/me"), token, None)?,
-            Part::LogIn => call("POST", &format!("{base}/auth/login"), None, Some(json!({})))?,
-            Part::Notes => call("GET", &format!("{base}/notes"), token, None)?,
+            Part::Me => call("GET", &service.url("/me"), token, None)?,
+            Part::LogIn => call("POST", &service.url("/auth/login"), None, Some(json!({})))?,
+            Part::Notes => call("GET", &service.url("/notes"), token, None)?,
         },
         Api::Rpc => {
             let procedure = match part {
@@ -178,12 +178,7 @@ fn absent(api: Api, base: &str, token: Option<&str>, part: Part) -> Result<()> {
                 Part::LogIn => "auth.logIn",
                 Part::Notes => "notes.list",
             };
-            call(
-                "POST",
-                &format!("{base}/rpc/{procedure}"),
-                token,
-                Some(json!({})),
-            )?
+            service.rpc(procedure, token, json!({}))?
         }
         Api::Graphql => {
             let query = match part {
@@ -193,25 +188,19 @@ fn absent(api: Api, base: &str, token: Option<&str>, part: Part) -> Result<()> {
                 }
                 Part::Notes => "{ notes { total } }",
             };
-            let body = call(
-                "POST",
-                &format!("{base}/graphql"),
-                token,
-                Some(json!({ "query": query })),
-            )?
-            .expect(200, "POST /graphql")?
-            .json()?;
-            let code = &body["errors"][0]["extensions"]["code"];
+            let outcome = service.graphql(token, query, json!({}))?;
             ensure!(
-                code == "GRAPHQL_VALIDATION_FAILED",
-                "{base} should not know {part:?} in its schema: {body}"
+                outcome == Err("GRAPHQL_VALIDATION_FAILED".to_owned()),
+                "{} should not know {part:?} in its schema: {outcome:?}",
+                service.url("/graphql")
             );
             return Ok(());
         }
     };
     ensure!(
         reply.status == 404,
-        "{base} should not serve {part:?}: HTTP {}",
+        "{} should not serve {part:?}: HTTP {}",
+        service.url(""),
         reply.status
     );
     Ok(())
