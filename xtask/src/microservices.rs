@@ -43,6 +43,12 @@ pub fn serve_and_drive(
         // variables given here take precedence over it).
         service_env.extend(run::dot_env(&repo.join(format!(".env.{service}")))?);
         service_env.insert("EVENTS_PREFIX".into(), events_prefix.clone());
+        // Jobs too: a job an earlier run left in a fixed namespace (`notes`) would be
+        // picked up here, fail (its note is in that run's database) and hold up shutdown.
+        service_env.insert(
+            "JOBS_NAMESPACE".into(),
+            format!("{events_prefix}-{service}"),
+        );
         service_env.extend(
             caller
                 .service_env()
