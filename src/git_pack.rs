@@ -46,6 +46,9 @@ pub struct Author<'a> {
 #[derive(Default)]
 struct Pack {
     objects: Vec<(Kind, Vec<u8>)>,
+    /// Ids already in `objects`: a pack holds each object once (libgit2's indexer refuses
+    /// a pack that repeats one, as two identical per-service trees would).
+    ids: std::collections::HashSet<[u8; 20]>,
 }
 
 impl Pack {
@@ -55,7 +58,9 @@ impl Pack {
         hasher.update(format!("{} {}\0", kind.name(), content.len()).as_bytes());
         hasher.update(&content);
         let id = hasher.digest().bytes();
-        self.objects.push((kind, content));
+        if self.ids.insert(id) {
+            self.objects.push((kind, content));
+        }
         id
     }
 
@@ -199,6 +204,17 @@ mod tests {
             hex(&pack.add(Kind::Tree, Vec::new())),
             "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
         );
+    }
+
+    #[test]
+    fn an_object_met_twice_is_packed_once() {
+        let mut pack = Pack::default();
+        let first = pack.add(Kind::Blob, b"same\n".to_vec());
+        let second = pack.add(Kind::Blob, b"same\n".to_vec());
+        assert_eq!(first, second);
+        assert_eq!(pack.objects.len(), 1);
+        // The header counts the objects the pack holds.
+        assert_eq!(pack.bytes()[8..12], 1u32.to_be_bytes());
     }
 
     #[test]
