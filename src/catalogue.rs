@@ -287,6 +287,7 @@ fn check_uses(
     for fragment in fragments() {
         check_only_when(tree, fragment, axes)?;
         check_moves(tree, fragment, &merge_targets)?;
+        check_per_service(tree, fragment, &merge_targets)?;
         for part in &fragment.manifest.uses {
             if !shared.contains_key(part) {
                 let known: Vec<&str> = shared.keys().map(String::as_str).collect();
@@ -303,6 +304,33 @@ fn check_uses(
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// Every `per_service` entry is well formed and copies no merged manifest (a merge has
+/// one target).
+fn check_per_service(
+    tree: &TemplateTree,
+    fragment: &Fragment,
+    merge_targets: &[&String],
+) -> Result<()> {
+    let at = || tree.location(&format!("{}/fragment.toml", fragment.id));
+    for (from, to) in &fragment.manifest.per_service {
+        if let Some(problem) = crate::per_service::problem(from, to) {
+            return Err(Error::template(at(), format!("`per_service`: {problem}")));
+        }
+    }
+    if let Some(target) = merge_targets
+        .iter()
+        .find(|t| crate::moves::destination(&fragment.manifest.per_service, t).is_some())
+    {
+        return Err(Error::template(
+            at(),
+            format!(
+                "`per_service` would copy `{target}`, which fragments merge into; a merged file is written once"
+            ),
+        ));
     }
     Ok(())
 }
@@ -340,29 +368,40 @@ fn check_only_when(tree: &TemplateTree, fragment: &Fragment, axes: &[Axis]) -> R
                 format!("`only_when` names `{path}`, which is not a file of this fragment"),
             ));
         }
-        for (axis_name, values) in when {
-            let Some(axis) = axes.iter().find(|a| &a.name == axis_name) else {
-                return Err(Error::template(
-                    at(),
-                    format!(
-                        "`only_when` for `{path}` names the unknown axis `{axis_name}`{}",
-                        crate::suggest::did_you_mean(
-                            axis_name,
-                            axes.iter().map(|a| a.name.as_str())
-                        )
-                    ),
+        check_when(&format!("`only_when` for `{path}`"), when, axes)
+            .map_err(|problem| Error::template(at(), problem))?;
+    }
+    for var in &fragment.manifest.env {
+        check_when(
+            &format!("`when` of the variable `{}`", var.name),
+            &var.when,
+            axes,
+        )
+        .map_err(|problem| Error::template(at(), problem))?;
+    }
+    Ok(())
+}
+
+/// What is wrong with a `when` table (`only_when`, a variable's `when`), if anything:
+/// every axis and value it names exists (an upcoming value counts).
+fn check_when(
+    what: &str,
+    when: &BTreeMap<String, crate::rules::Values>,
+    axes: &[Axis],
+) -> std::result::Result<(), String> {
+    for (axis_name, values) in when {
+        let Some(axis) = axes.iter().find(|a| &a.name == axis_name) else {
+            return Err(format!(
+                "{what} names the unknown axis `{axis_name}`{}",
+                crate::suggest::did_you_mean(axis_name, axes.iter().map(|a| a.name.as_str()))
+            ));
+        };
+        for value in values.as_slice() {
+            if axis.option(value).is_none() && !axis.manifest.upcoming.contains(value) {
+                return Err(format!(
+                    "{what} names `{axis_name}={value}`, which is neither an option nor an upcoming value{}",
+                    crate::suggest::did_you_mean(value, axis.values())
                 ));
-            };
-            for value in values.as_slice() {
-                if axis.option(value).is_none() && !axis.manifest.upcoming.contains(value) {
-                    return Err(Error::template(
-                        at(),
-                        format!(
-                            "`only_when` for `{path}` names `{axis_name}={value}`, which is neither an option nor an upcoming value{}",
-                            crate::suggest::did_you_mean(value, axis.values())
-                        ),
-                    ));
-                }
             }
         }
     }

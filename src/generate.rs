@@ -145,8 +145,14 @@ pub fn generate(
     let renderer = Renderer::new();
     let tree = &catalogue.tree;
 
-    let env = env_vars(&renderer, &fragments, name)?;
+    let env = env_vars(&renderer, &fragments, name, &resolved.selection)?;
+    let services = crate::per_service::services(&fragments);
     let mut context = base_context(catalogue, resolved, name, &fragments, &env)?;
+    // The deployables, for a file written once that covers each (render.yaml, Terraform).
+    context.insert(
+        "services".into(),
+        liquid::model::to_value(&services).expect("strings convert"),
+    );
     let mut sections = sections(catalogue, &renderer, &fragments, &context)?;
     list_sections(
         catalogue,
@@ -171,23 +177,41 @@ pub fn generate(
                 continue;
             }
             let location = tree.location(&format!("{prefix}/{relative}"));
-            match relative.strip_suffix(LIQUID_SUFFIX) {
-                Some(target) => {
+            let copies = crate::per_service::copies(&fragments, &services, target);
+            let places: Vec<(String, Option<String>)> = match copies {
+                Some(copies) => copies
+                    .into_iter()
+                    .map(|c| (c.path, Some(c.service)))
+                    .collect(),
+                None => vec![(target.to_string(), None)],
+            };
+            for (path, service) in places {
+                let rendered = relative.ends_with(LIQUID_SUFFIX);
+                let contents = if rendered {
                     let source = std::str::from_utf8(bytes).map_err(|_| {
                         Error::template(&location, "a .liquid file must be UTF-8 text")
                     })?;
-                    let text = renderer.render(&location, source, &context)?;
-                    output.add(target.to_string(), &fragment.id, text.into_bytes())?;
-                    output.files.get_mut(target).expect("just added").rendered = true;
-                }
-                None => output.add(relative.to_string(), &fragment.id, bytes.to_vec())?,
+                    let text = match service {
+                        Some(service) => {
+                            let mut context = context.clone();
+                            context.insert("service".into(), liquid::model::Value::scalar(service));
+                            renderer.render(&location, source, &context)?
+                        }
+                        None => renderer.render(&location, source, &context)?,
+                    };
+                    text.into_bytes()
+                } else {
+                    bytes.to_vec()
+                };
+                output.add(path.clone(), &fragment.id, contents)?;
+                output.files.get_mut(&path).expect("just added").rendered = rendered;
             }
         }
     }
 
     apply_merges(catalogue, &renderer, &fragments, &context, &mut output)?;
     apply_splits(catalogue, &renderer, &fragments, &context, &mut output)?;
-    mark_executables(&fragments, &mut output)?;
+    mark_executables(&fragments, &services, &mut output)?;
     apply_moves(&fragments, &mut output)?;
     check_crate_name_is_free(&output, name)?;
 
@@ -451,7 +475,7 @@ fn apply_splits(
                     };
                     overlays.push((
                         copy.clone(),
-                        render_table(renderer, &location, overlay, context)?,
+                        render_overlay(renderer, &location, overlay, context)?,
                     ));
                 }
                 let document = String::from_utf8(owned.contents.clone())
@@ -465,6 +489,37 @@ fn apply_splits(
 }
 
 /// Renders every string inside a merge table, so contributions can use `{{ crate_name }}`.
+/// A split's overlay, rendered like a merge, except that a Liquid string that renders to
+/// nothing leaves its key out: a copy can carry a setting only some choices need
+/// (`EVENTS_DATABASE_URL` with the Postgres queue).
+pub(crate) fn render_overlay(
+    renderer: &Renderer,
+    location: &str,
+    table: &toml::Table,
+    ctx: &liquid::Object,
+) -> Result<toml::Table> {
+    let mut out = toml::Table::new();
+    for (key, value) in table {
+        match value {
+            toml::Value::String(s) if s.contains("{{") || s.contains("{%") => {
+                let text = renderer.render(location, s, ctx)?;
+                if !text.trim().is_empty() {
+                    out.insert(key.clone(), toml::Value::String(text));
+                }
+            }
+            toml::Value::Table(inner) => {
+                let inner = render_overlay(renderer, location, inner, ctx)?;
+                out.insert(key.clone(), toml::Value::Table(inner));
+            }
+            other => {
+                let single = toml::Table::from_iter([(key.clone(), other.clone())]);
+                out.extend(render_table(renderer, location, &single, ctx)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn render_table(
     renderer: &Renderer,
     location: &str,
@@ -497,16 +552,28 @@ pub(crate) fn render_table(
         .collect()
 }
 
-fn mark_executables(fragments: &[&Fragment], output: &mut Output) -> Result<()> {
+fn mark_executables(
+    fragments: &[&Fragment],
+    services: &[String],
+    output: &mut Output,
+) -> Result<()> {
     for fragment in fragments {
         for path in &fragment.manifest.executable {
-            match output.files.get_mut(path) {
-                Some(file) if file.owner == fragment.id => file.executable = true,
-                _ => {
-                    return Err(Error::template(
-                        format!("{}/fragment.toml", fragment.id),
-                        format!("`executable` lists `{path}`, which this fragment does not write"),
-                    ));
+            let places = match crate::per_service::copies(fragments, services, path) {
+                Some(copies) => copies.into_iter().map(|c| c.path).collect(),
+                None => vec![path.clone()],
+            };
+            for place in places {
+                match output.files.get_mut(&place) {
+                    Some(file) if file.owner == fragment.id => file.executable = true,
+                    _ => {
+                        return Err(Error::template(
+                            format!("{}/fragment.toml", fragment.id),
+                            format!(
+                                "`executable` lists `{path}`, which this fragment does not write"
+                            ),
+                        ));
+                    }
                 }
             }
         }
@@ -582,12 +649,18 @@ fn env_vars<'f>(
     renderer: &Renderer,
     fragments: &[&'f Fragment],
     name: &ProjectName,
+    selection: &Selection,
 ) -> Result<Vec<(&'f Fragment, EnvVar)>> {
     let names = liquid::object!({ "project_name": name.as_str(), "crate_name": name.crate_name() });
     let mut out: Vec<(&Fragment, EnvVar)> = Vec::new();
     for fragment in fragments {
         let location = format!("{}/fragment.toml", fragment.id);
-        for var in &fragment.manifest.env {
+        let wanted = fragment
+            .manifest
+            .env
+            .iter()
+            .filter(|var| crate::rules::all_hold(&var.when, selection));
+        for var in wanted {
             if let Some((owner, _)) = out.iter().find(|(_, v)| v.name == var.name) {
                 return Err(Error::template(
                     &location,

@@ -17,6 +17,7 @@ pub mod merge;
 pub mod moves;
 pub mod name;
 pub mod ops;
+pub mod per_service;
 pub mod preset;
 pub mod prompt;
 pub mod record;

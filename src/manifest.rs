@@ -109,6 +109,17 @@ pub struct FragmentManifest {
     /// [`crate::merge::split`].
     #[serde(default)]
     pub split: BTreeMap<String, BTreeMap<String, toml::Table>>,
+    /// The deployables this fragment makes of the repo (microservices: `identity`,
+    /// `notes`). Paths marked `per_service` are written once for each of them.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Output paths written once per service when the chosen fragments declare
+    /// `services`: a file (`"tests/deploy_fly.rs" = "services/{service}/tests/deploy_fly.rs"`)
+    /// or a folder, both sides ending in `/` (`"deploy/railway/" = "deploy/railway/{service}/"`).
+    /// Each copy is rendered with `service` set to its service's name. Without services
+    /// the path is written as it is. See [`crate::per_service`].
+    #[serde(default)]
+    pub per_service: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -123,6 +134,10 @@ pub struct EnvVar {
     /// How `.env` gets a fresh value instead of the example, e.g. `"secret"`.
     #[serde(default)]
     pub generate: Option<Generate>,
+    /// Declared only when other axes hold given values (`when = { queue = "postgres" }`),
+    /// matched like `only_when`: a variable of this fragment that only some choices read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub when: BTreeMap<String, crate::rules::Values>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -225,7 +225,7 @@ fn merge_tree(
     write_tree(path, format, document, &tree)
 }
 
-fn read_tree(path: &str, format: Format, document: &str) -> Result<Json> {
+pub(crate) fn read_tree(path: &str, format: Format, document: &str) -> Result<Json> {
     match format {
         Format::Yaml => serde_saphyr::from_str(document)
             .map_err(|e| Error::template(path, format!("not valid YAML before merging: {e}"))),
@@ -235,7 +235,12 @@ fn read_tree(path: &str, format: Format, document: &str) -> Result<Json> {
 }
 
 /// Writes `tree` back in `format`, keeping the comment block that heads `document`.
-fn write_tree(path: &str, format: Format, document: &str, tree: &Json) -> Result<String> {
+pub(crate) fn write_tree(
+    path: &str,
+    format: Format,
+    document: &str,
+    tree: &Json,
+) -> Result<String> {
     match format {
         Format::Yaml => {
             let options = serde_saphyr::ser_options! { prefer_block_scalars: true };

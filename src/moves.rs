@@ -20,6 +20,20 @@ pub fn destination(moves: &BTreeMap<String, String>, path: &str) -> Option<Strin
 
 /// What is wrong with one `moves` entry, if anything.
 pub fn problem(from: &str, to: &str) -> Option<String> {
+    if let Some(problem) = shape_problem(from, to) {
+        return Some(problem);
+    }
+    if from == to || (from.ends_with('/') && to.starts_with(from)) {
+        return Some(format!(
+            "`{from}` = `{to}`: a path cannot move onto itself or into itself"
+        ));
+    }
+    None
+}
+
+/// What is wrong with the shape of a path mapping (`moves`, `per_service`), if anything:
+/// both sides relative paths inside the repo, a folder mapped to a folder.
+pub fn shape_problem(from: &str, to: &str) -> Option<String> {
     let shape = |p: &str| {
         p.is_empty()
             || p.starts_with('/')
@@ -33,12 +47,7 @@ pub fn problem(from: &str, to: &str) -> Option<String> {
     }
     if from.ends_with('/') != to.ends_with('/') {
         return Some(format!(
-            "`{from}` = `{to}`: a folder (ending in `/`) moves to a folder, a file to a file"
-        ));
-    }
-    if from == to || (from.ends_with('/') && to.starts_with(from)) {
-        return Some(format!(
-            "`{from}` = `{to}`: a path cannot move onto itself or into itself"
+            "`{from}` = `{to}`: a folder (ending in `/`) maps to a folder, a file to a file"
         ));
     }
     None

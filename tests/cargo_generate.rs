@@ -122,13 +122,54 @@ fn the_hook_refuses_each_deny_rule_with_its_id_and_reason() {
     }
 }
 
+/// What `scaffold new` and the template derived from `catalogue` write for `flags` (every
+/// file but the record, whose comments differ), after checking they write the same.
+fn same_as_scaffold(
+    catalogue: &Catalogue,
+    parsed: &cargo_generate::Parsed<'_>,
+    flags: &[(&str, &str)],
+) -> BTreeMap<String, String> {
+    use scaffold::generate::{self, RECORD_FILE};
+    use scaffold::name::ProjectName;
+    use scaffold::resolve::{self, NoPrompts, Request};
+
+    let name = ProjectName::parse("shop").unwrap();
+    let request = Request {
+        flags: flags
+            .iter()
+            .map(|(axis, value)| (axis.to_string(), vec![value.to_string()]))
+            .collect(),
+        ..Request::default()
+    };
+    let resolved = resolve::resolve(catalogue, &request, &mut NoPrompts).unwrap();
+    let scaffold = generate::generate(catalogue, &resolved, &name, &mut || "x".into())
+        .unwrap()
+        .files
+        .into_iter()
+        .filter(|(p, _)| p != RECORD_FILE)
+        .map(|(p, f)| (p, String::from_utf8(f.contents).unwrap()))
+        .collect::<BTreeMap<_, _>>();
+    let derived: BTreeMap<String, String> = parsed
+        .render(&resolved, &name)
+        .unwrap()
+        .into_iter()
+        .filter(|(p, _)| p != RECORD_FILE)
+        .collect();
+    assert_eq!(
+        scaffold.keys().collect::<Vec<_>>(),
+        derived.keys().collect::<Vec<_>>(),
+        "{flags:?}"
+    );
+    for (path, text) in &scaffold {
+        assert_eq!(text, &derived[path], "{path} with {flags:?}");
+    }
+    scaffold
+}
+
 /// The template derived from a catalogue whose fragment moves files writes what `generate`
 /// writes, moved or not.
 #[test]
 fn a_moved_file_lands_where_scaffold_puts_it_in_the_derived_template() {
-    use scaffold::generate;
-    use scaffold::name::ProjectName;
-    use scaffold::resolve::{self, NoPrompts, Request};
     use scaffold::template_tree::TemplateTree;
 
     let tree = TemplateTree::from_files(
@@ -167,34 +208,8 @@ fn a_moved_file_lands_where_scaffold_puts_it_in_the_derived_template() {
     let catalogue = Catalogue::load(tree).unwrap();
     let template = Template::derive(&catalogue).unwrap();
     let parsed = template.parsed().unwrap();
-    let name = ProjectName::parse("shop").unwrap();
     for shape in ["split", "flat"] {
-        let request = Request {
-            flags: [("shape".to_string(), vec![shape.to_string()])].into(),
-            ..Request::default()
-        };
-        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
-        let scaffold = generate::generate(&catalogue, &resolved, &name, &mut || "x".into())
-            .unwrap()
-            .files
-            .into_iter()
-            .filter(|(p, _)| !p.starts_with('.'))
-            .map(|(p, f)| (p, String::from_utf8(f.contents).unwrap()))
-            .collect::<BTreeMap<_, _>>();
-        let derived: BTreeMap<String, String> = parsed
-            .render(&resolved, &name)
-            .unwrap()
-            .into_iter()
-            .filter(|(p, _)| !p.starts_with('.'))
-            .collect();
-        assert_eq!(
-            scaffold.keys().collect::<Vec<_>>(),
-            derived.keys().collect::<Vec<_>>(),
-            "shape={shape}"
-        );
-        for (path, text) in &scaffold {
-            assert_eq!(text, &derived[path], "{path} with shape={shape}");
-        }
+        let scaffold = same_as_scaffold(&catalogue, &parsed, &[("shape", shape)]);
         let split = shape == "split";
         assert_eq!(scaffold.contains_key("crates/parts/src/lib.rs"), split);
         assert_eq!(scaffold.contains_key("crates/parts/src/one.rs"), split);
@@ -249,4 +264,150 @@ fn the_hook_refuses_a_refused_combination_only_when_every_axis_matches() {
         guard.starts_with(r#"if (bus == "none" && shape == "split") { refused += "#),
         "{guard}"
     );
+}
+
+/// The template derived from a catalogue whose architecture declares services writes what
+/// `generate` writes: a `per_service` file once for each service (with `service` and
+/// `services` set), in place otherwise; a variable with a `when` only where it holds.
+#[test]
+fn per_service_files_and_conditional_variables_match_scaffold_in_the_derived_template() {
+    use scaffold::template_tree::TemplateTree;
+
+    let tree = TemplateTree::from_files(
+        "fixture",
+        [
+            (
+                "rules.toml",
+                "[[rule]]\nid = \"split-early\"\nseverity = \"warn\"\nwhen = { shape = \"split\" }\ntitle = \"t\"\nwhy = \"w\"\ninstead = [\"--shape flat\"]\n",
+            ),
+            (
+                "base/fragment.toml",
+                "title = \"Base\"\nsummary = \"s\"\n[per_service]\n\"deploy/\" = \"deploy/{service}/\"\n\n[[env]]\nname = \"PORT\"\ndoc = \"The port.\"\nexample = \"8080\"\n\n[[env]]\nname = \"EVENTS_URL\"\ndoc = \"Where {{ project_name }} sends events.\"\nexample = \"postgres://localhost/{{ crate_name }}_events\"\nwhen = { shape = \"split\" }\n",
+            ),
+            ("base/files/Cargo.toml", "[package]\nname = \"shop\"\n"),
+            (
+                "base/files/deploy/app.toml.liquid",
+                "name = \"{% if shape == 'split' %}{{ service }}{% else %}{{ project_name }}{% endif %}\"\nall = \"{{ services | join: ',' }}\"\n",
+            ),
+            ("base/files/deploy/plain.txt", "the same for each\n"),
+            (
+                "base/files/.env.example.liquid",
+                "# {{ project_name }}\n{{ sections.env_groups }}",
+            ),
+            (
+                "base/items/env_groups.liquid",
+                "\n# --- {{ group.title }} ---\n{% for var in group.vars %}{{ var.name }}={{ var.example }}\n{% endfor %}",
+            ),
+            (
+                "shape/axis.toml",
+                "order = 1\ntitle = \"Shape\"\nprompt = \"Which?\"\nhelp = \"h\"\ndefault = \"flat\"\n",
+            ),
+            (
+                "shape/flat/fragment.toml",
+                "title = \"Flat\"\nsummary = \"s\"\n",
+            ),
+            (
+                "shape/split/fragment.toml",
+                "title = \"Split\"\nsummary = \"s\"\nservices = [\"one\", \"two\"]\n",
+            ),
+        ],
+    );
+    let catalogue = Catalogue::load(tree).unwrap();
+    let template = Template::derive(&catalogue).unwrap();
+    let hook = &template.files[&format!("{TEMPLATE_DIR}/{}", cargo_generate::PRE_HOOK)].contents;
+    assert!(
+        hook.contains(r#"if shape == "split" { services = ["one", "two"]; }"#),
+        "{hook}"
+    );
+    let parsed = template.parsed().unwrap();
+    for shape in ["split", "flat"] {
+        let scaffold = same_as_scaffold(&catalogue, &parsed, &[("shape", shape)]);
+        let split = shape == "split";
+        assert_eq!(scaffold.contains_key("deploy/app.toml"), !split);
+        assert_eq!(scaffold.contains_key("deploy/two/plain.txt"), split);
+        if split {
+            assert_eq!(
+                scaffold["deploy/one/app.toml"],
+                "name = \"one\"\nall = \"one,two\"\n"
+            );
+        }
+        assert_eq!(
+            scaffold[".env"].contains("EVENTS_URL="),
+            split,
+            "{}",
+            scaffold[".env"]
+        );
+        assert_eq!(
+            scaffold[".env.example"].contains("EVENTS_URL=postgres://localhost/shop_events"),
+            split
+        );
+    }
+}
+
+/// A split compose entry in the derived template: each copy carries what every fragment
+/// merged into the entry, its overlay overriding a merged value, adding a fixed one, and
+/// adding one only where the overlay's Liquid gives it a value; unsplit where the
+/// splitting fragment is not chosen.
+#[test]
+fn a_split_entry_matches_scaffold_in_the_derived_template() {
+    use scaffold::template_tree::TemplateTree;
+
+    let axis = |default: &str| {
+        format!(
+            "order = 1\ntitle = \"T\"\nprompt = \"Which?\"\nhelp = \"h\"\ndefault = \"{default}\"\n"
+        )
+    };
+    let tree = TemplateTree::from_files(
+        "fixture",
+        [
+            (
+                "rules.toml".to_string(),
+                "[[rule]]\nid = \"split-early\"\nseverity = \"warn\"\nwhen = { shape = \"split\" }\ntitle = \"t\"\nwhy = \"w\"\ninstead = [\"--shape flat\"]\n".to_string(),
+            ),
+            ("base/fragment.toml".into(), "title = \"Base\"\nsummary = \"s\"\n".into()),
+            ("base/files/Cargo.toml".into(), "[package]\nname = \"shop\"\n".into()),
+            (
+                "base/files/docker-compose.yml.liquid".into(),
+                "services:\n  app:\n    build: .\n    command: [\"{{ project_name }}\"]\n    environment:\n      PORT: \"8080\"\n  postgres:\n    image: postgres:17\n".into(),
+            ),
+            ("bus/axis.toml".into(), axis("redis")),
+            (
+                "bus/redis/fragment.toml".into(),
+                "title = \"Redis\"\nsummary = \"s\"\n[merge.\"docker-compose.yml\".services.app.environment]\nREDIS_URL = \"redis://redis:6379\"\nDATABASE_URL = \"postgres://postgres/{{ crate_name }}\"\n[merge.\"docker-compose.yml\".services.redis]\nimage = \"redis:7\"\n".into(),
+            ),
+            (
+                "bus/pg/fragment.toml".into(),
+                "title = \"Pg\"\nsummary = \"s\"\n[merge.\"docker-compose.yml\".services.app.environment]\nDATABASE_URL = \"postgres://postgres/{{ crate_name }}\"\n".into(),
+            ),
+            ("shape/axis.toml".into(), axis("flat")),
+            ("shape/flat/fragment.toml".into(), "title = \"Flat\"\nsummary = \"s\"\n".into()),
+            (
+                "shape/split/fragment.toml".into(),
+                [
+                    "title = \"Split\"\nsummary = \"s\"\n",
+                    "[split.\"docker-compose.yml\".\"services.app\".one]\ncommand = [\"one\"]\nenvironment = { DATABASE_URL = \"postgres://postgres/{{ crate_name }}_one\", NAME = \"one\", EVENTS_URL = \"{% if bus == 'pg' %}postgres://postgres/events{% endif %}\" }\n",
+                    "[split.\"docker-compose.yml\".\"services.app\".two]\ncommand = [\"two\"]\nenvironment = { DATABASE_URL = \"postgres://postgres/{{ crate_name }}_two\", NAME = \"two\", EVENTS_URL = \"{% if bus == 'pg' %}postgres://postgres/events{% endif %}\" }\n",
+                ]
+                .concat(),
+            ),
+        ],
+    );
+    let catalogue = Catalogue::load(tree).unwrap();
+    let template = Template::derive(&catalogue).unwrap();
+    let parsed = template.parsed().unwrap();
+    for shape in ["split", "flat"] {
+        for bus in ["redis", "pg"] {
+            let files = same_as_scaffold(&catalogue, &parsed, &[("shape", shape), ("bus", bus)]);
+            let scaffold = &files["docker-compose.yml"];
+            let split = shape == "split";
+            assert_eq!(scaffold.contains("  one:\n"), split, "{scaffold}");
+            assert_eq!(scaffold.contains("shop_two"), split, "{scaffold}");
+            assert_eq!(
+                scaffold.contains("EVENTS_URL"),
+                split && bus == "pg",
+                "{scaffold}"
+            );
+            assert_eq!(scaffold.contains("REDIS_URL"), bus == "redis", "{scaffold}");
+        }
+    }
 }

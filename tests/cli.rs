@@ -995,22 +995,47 @@ fn a_modular_monolith_puts_each_context_in_a_crate_of_its_own() {
 }
 
 #[test]
-fn microservices_after_the_override_is_not_available_yet_and_writes_nothing() {
-    // Until the microservices shape lands, both ways past the rule stop at "not available".
+fn microservices_past_the_rule_writes_one_deployable_per_service_and_records_the_override() {
+    // Both ways past the rule generate: the override is recorded as a decision, the stage
+    // needs none.
     let sb = Sandbox::new();
-    for past_the_rule in [
-        ["--allow", "microservices-before-pmf"],
-        ["--stage", "post-pmf"],
+    for (name, past_the_rule) in [
+        ("allowed", ["--allow", "microservices-before-pmf"]),
+        ("staged", ["--stage", "post-pmf"]),
     ] {
         real_templates(&sb)
-            .args(["new", "shop", "--architecture", "microservices", "--yes"])
+            .args([
+                "new",
+                name,
+                "--architecture",
+                "microservices",
+                "--yes",
+                "--no-git",
+            ])
             .args(past_the_rule)
             .assert()
-            .code(2)
-            .stderr(contains(
-                "`architecture=microservices` is not available in this version of scaffold yet",
-            ));
-        sb.assert_untouched();
+            .success();
+        let root = sb.path().join(name);
+        for deployable in ["services/identity/Cargo.toml", "services/notes/Cargo.toml"] {
+            assert!(root.join(deployable).is_file(), "{name}: {deployable}");
+        }
+        let compose = fs::read_to_string(root.join("docker-compose.yml")).unwrap();
+        assert!(
+            compose.contains("  identity:\n") && compose.contains("  notes:\n"),
+            "{compose}"
+        );
+        assert!(!compose.contains("  app:\n"), "{compose}");
+        let decisions = fs::read_to_string(root.join("docs/decisions.md")).unwrap();
+        assert_eq!(
+            decisions.contains("microservices-before-pmf"),
+            name == "allowed",
+            "{name}: {decisions}"
+        );
+        let record = fs::read_to_string(root.join(".scaffold.toml")).unwrap();
+        assert!(
+            record.contains(r#"architecture = "microservices""#),
+            "{record}"
+        );
     }
 }
 
@@ -1048,14 +1073,15 @@ fn microservices_without_a_queue_is_refused_as_a_combination_that_no_allow_overr
         ));
     sb.assert_untouched();
 
-    // Either option alone does not fire it: microservices with a queue stops only at "not
-    // available yet", and a monolith without a queue only needs no-job-queue's override.
+    // Either option alone does not fire it: microservices with a queue generates, and a
+    // monolith without a queue only needs no-job-queue's override.
     microservices_with_queue("redis")
+        .arg("--no-git")
         .assert()
-        .code(2)
-        .stderr(contains("`architecture=microservices` is not available"))
+        .success()
         .stderr(contains("microservices-without-a-queue").not());
-    sb.assert_untouched();
+    assert!(sb.path().join("shop/services/notes/Cargo.toml").is_file());
+    fs::remove_dir_all(sb.path().join("shop")).unwrap();
     real_templates(&sb)
         .args(["new", "shop", "--queue", "none", "--allow", "no-job-queue"])
         .args(["--yes", "--no-git"])

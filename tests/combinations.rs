@@ -140,33 +140,11 @@ fn every_built_in_combination_renders_clean() {
     }
 }
 
-/// Each preview (an `upcoming` value with a fragment) on the default stack, the way the
-/// e2e suite generates it: it is unfinished, but what it writes must still parse.
-#[test]
-fn each_preview_renders_clean_on_the_default_stack() {
-    let mut catalogue = Catalogue::embedded().unwrap();
-    let previews = catalogue.enable_previews();
-    for preview in &previews {
-        let (axis, value) = preview.split_once('=').unwrap();
-        let request = Request {
-            flags: [(axis.to_string(), vec![value.to_string()])].into(),
-            allow: resolve::every_deny(&catalogue),
-            preset: None,
-        };
-        render_one(&catalogue, &request);
-    }
-    assert!(
-        previews.contains(&"architecture=microservices".to_string()),
-        "{previews:?}"
-    );
-}
-
 /// Local compose runs each service from its own image against its own database, and
 /// Prometheus scrapes both.
 #[test]
 fn the_microservices_compose_runs_each_service_on_its_own_database() {
-    let mut catalogue = Catalogue::embedded().unwrap();
-    catalogue.enable_previews();
+    let catalogue = Catalogue::embedded().unwrap();
     let request = Request {
         flags: [(
             "architecture".to_string(),
@@ -216,6 +194,98 @@ fn the_microservices_compose_runs_each_service_on_its_own_database() {
         scrape.contains(r#"["identity:8080", "notes:8080"]"#),
         "{scrape}"
     );
+}
+
+/// Each hosting target's deploy files start each service's own binary, and each
+/// service has its own deploy check next to its crate; nothing starts the platform crate,
+/// which has no binary in this shape.
+#[test]
+fn every_hosting_target_deploys_each_microservice_with_its_own_binary() {
+    let catalogue = Catalogue::embedded().unwrap();
+    let name = ProjectName::parse("shop").unwrap();
+    for (hosting, starts) in [
+        (
+            "railway",
+            &[
+                "deploy/railway/{s}/web.railway.toml",
+                "deploy/railway/{s}/worker.railway.toml",
+            ][..],
+        ),
+        ("fly", &["fly.{s}.toml"][..]),
+        (
+            "kubernetes",
+            &[
+                "deploy/kubernetes/{s}/web.yaml",
+                "deploy/kubernetes/{s}/worker.yaml",
+                "deploy/kubernetes/{s}/migrate/job.yaml",
+            ][..],
+        ),
+        ("render", &["render.yaml"][..]),
+        ("ecs-fargate", &["deploy/ecs-fargate/ecs.tf"][..]),
+    ] {
+        let request = Request {
+            flags: [
+                (
+                    "architecture".to_string(),
+                    vec!["microservices".to_string()],
+                ),
+                ("hosting".to_string(), vec![hosting.to_string()]),
+            ]
+            .into(),
+            allow: resolve::every_deny(&catalogue),
+            preset: None,
+        };
+        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
+        let output =
+            generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
+        let test = hosting.replace('-', "_");
+        assert!(
+            !output
+                .files
+                .contains_key(&format!("tests/deploy_{test}.rs"))
+                && !output.files.contains_key("tests/support/deploy.rs"),
+            "{hosting}: the platform crate has no binary to check"
+        );
+        for service in ["identity", "notes"] {
+            for file in [
+                format!("services/{service}/tests/deploy_{test}.rs"),
+                format!("services/{service}/tests/support/deploy.rs"),
+            ] {
+                assert!(output.files.contains_key(&file), "{hosting}: no {file}");
+            }
+            let support = output
+                .text(&format!("services/{service}/tests/support/deploy.rs"))
+                .unwrap();
+            assert!(
+                support.contains(&format!("env!(\"CARGO_BIN_EXE_{service}\")")),
+                "{hosting}: {service}'s check runs its binary"
+            );
+            let manifest = output
+                .text(&format!("services/{service}/Cargo.toml"))
+                .unwrap();
+            assert!(
+                manifest.contains(&format!("name = \"{service}\"")),
+                "{manifest}"
+            );
+            for pattern in starts {
+                let path = pattern.replace("{s}", service);
+                let text = output
+                    .text(&path)
+                    .unwrap_or_else(|| panic!("{hosting}: no {path}"));
+                let runs_it = text.contains(&format!("{service} serve"))
+                    || text.contains(&format!("{service} worker"))
+                    || text.contains(&format!("[\"{service}\", \""));
+                assert!(
+                    runs_it,
+                    "{hosting}: {path} does not start {service}:\n{text}"
+                );
+                assert!(
+                    !text.contains("shop serve") && !text.contains("[\"shop\", \""),
+                    "{hosting}: {path} starts the platform crate, which has no binary"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -671,3 +671,97 @@ fn bad_moves_are_refused_when_the_catalogue_loads() {
     let err = with("\"Cargo.toml\" = \"app/Cargo.toml\"");
     assert!(err.contains("merge"), "{err}");
 }
+
+/// The fixture with `api/rpc` declaring two services and `base` writing `deploy/` and
+/// `run.sh` once per service, the way microservices and a hosting target do.
+fn per_service_tree() -> TemplateTree {
+    let rpc = "title = \"Typed RPC\"\nsummary = \"s\"\nservices = [\"billing\", \"search\"]\n";
+    let base = std::fs::read_to_string("tests/fixtures/templates/base/fragment.toml").unwrap()
+        + "\n[per_service]\n\"deploy/\" = \"deploy/{service}/\"\n\"run.sh\" = \"bin/run-{service}.sh\"\n";
+    fixture_tree()
+        .with_file("api/rpc/fragment.toml", rpc)
+        .with_file("base/fragment.toml", base)
+        .with_file(
+            "base/files/deploy/app.toml.liquid",
+            "start = \"{% if api == \"rpc\" %}{{ service }}{% else %}{{ project_name }}{% endif %} serve\"\n",
+        )
+}
+
+#[test]
+fn a_per_service_path_is_written_once_for_each_service_with_its_name() {
+    let c = Catalogue::load(per_service_tree()).unwrap();
+    let run = std::fs::read("tests/fixtures/templates/base/files/run.sh").unwrap();
+
+    let r = resolve(&c, &[("api", &["rpc"])], &[]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    for service in ["billing", "search"] {
+        let deploy = format!("deploy/{service}/app.toml");
+        assert_eq!(
+            out.text(&deploy).unwrap(),
+            format!("start = \"{service} serve\"\n")
+        );
+        assert_eq!(out.files[&deploy].owner, "base");
+        let script = &out.files[&format!("bin/run-{service}.sh")];
+        assert_eq!(script.contents, run, "copied byte for byte");
+        assert!(script.executable, "`executable` follows the copies");
+    }
+    assert!(!out.files.contains_key("deploy/app.toml") && !out.files.contains_key("run.sh"));
+
+    // Without services the paths are written once, as they are.
+    let r = resolve(&c, &[("api", &["rest"])], &[]).unwrap();
+    let out = generate(&c, &r).unwrap();
+    assert_eq!(
+        out.text("deploy/app.toml").unwrap(),
+        "start = \"shop serve\"\n"
+    );
+    assert!(out.files["run.sh"].executable);
+    assert!(!out.files.keys().any(|p| p.starts_with("bin/")));
+}
+
+#[test]
+fn bad_per_service_entries_are_refused_when_the_catalogue_loads() {
+    let with = |entry: &str| {
+        let manifest = format!("title = \"Typed RPC\"\nsummary = \"s\"\n[per_service]\n{entry}\n");
+        load_err(fixture_tree().with_file("api/rpc/fragment.toml", manifest))
+    };
+    let err = with("\"deploy/\" = \"deploy/\"");
+    assert!(
+        err.contains("api/rpc/fragment.toml") && err.contains("{service}"),
+        "{err}"
+    );
+    let err = with("\"deploy/\" = \"deploy/{service}.toml\"");
+    assert!(err.contains("a folder"), "{err}");
+    let err = with("\"Cargo.toml\" = \"{service}/Cargo.toml\"");
+    assert!(err.contains("merge"), "{err}");
+}
+
+#[test]
+fn a_variable_with_when_is_declared_only_for_those_choices() {
+    let redis = std::fs::read_to_string("tests/fixtures/templates/queue/redis/fragment.toml")
+        .unwrap()
+        + "\n[[env]]\nname = \"REDIS_RPC_CHANNEL\"\ndoc = \"Where RPC replies travel\"\nexample = \"rpc\"\nwhen = { api = \"rpc\" }\n";
+    let c = Catalogue::load(fixture_tree().with_file("queue/redis/fragment.toml", redis.as_str()))
+        .unwrap();
+    let with = |api: &'static str| {
+        let r = resolve(&c, &[("api", &[api]), ("queue", &["redis"])], &[]).unwrap();
+        let out = generate(&c, &r).unwrap();
+        (
+            out.text(".env.example").unwrap().to_owned(),
+            out.text(".env").unwrap().to_owned(),
+        )
+    };
+    let (example, env) = with("rpc");
+    assert!(example.contains("REDIS_RPC_CHANNEL=rpc") && env.contains("REDIS_RPC_CHANNEL=rpc"));
+    let (example, env) = with("rest");
+    assert!(example.contains("REDIS_URL=") && !example.contains("REDIS_RPC_CHANNEL"));
+    assert!(!env.contains("REDIS_RPC_CHANNEL"));
+
+    let unknown = redis.replace("when = { api = \"rpc\" }", "when = { api = \"grpc\" }");
+    let err = load_err(fixture_tree().with_file("queue/redis/fragment.toml", unknown.as_str()));
+    assert!(
+        err.contains("queue/redis/fragment.toml")
+            && err.contains("REDIS_RPC_CHANNEL")
+            && err.contains("`api=grpc`"),
+        "{err}"
+    );
+}

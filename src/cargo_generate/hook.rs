@@ -112,6 +112,7 @@ pub fn pre_hook(
     catalogue: &Catalogue,
     conds: &Conds,
     presence: &BTreeMap<String, Cond>,
+    services: Option<&(Cond, Vec<String>)>,
 ) -> Result<String> {
     let mut out = format!(
         "// {HEADER}\n// Reads the answers, applies the rules, sets the conditions the templates test and\n// removes the files this selection does not have.\n\n"
@@ -127,6 +128,7 @@ pub fn pre_hook(
         dependency_names(catalogue),
         overrides(catalogue),
         rules(catalogue),
+        deployables(services),
         conditions(conds),
         removals(presence),
     ] {
@@ -134,6 +136,21 @@ pub fn pre_hook(
         out.push('\n');
     }
     Ok(out)
+}
+
+/// `services`: the deployables the architecture declares when it is composed, else none
+/// (files written once for every service loop over it, as in `generate`).
+fn deployables(services: Option<&(Cond, Vec<String>)>) -> String {
+    let mut out = String::from("let services = [];\n");
+    if let Some((when, names)) = services {
+        let names = format!("{names:?}");
+        match when {
+            Cond::True => out.push_str(&format!("services = {names};\n")),
+            when => out.push_str(&format!("if {} {{ services = {names}; }}\n", when.rhai())),
+        }
+    }
+    out.push_str("variable::set(\"services\", services);\n");
+    out
 }
 
 /// Each axis's answer as a Rhai variable (a list for a multi-value axis, in catalogue order).

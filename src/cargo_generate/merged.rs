@@ -16,6 +16,7 @@ use crate::selection::Selection;
 
 use super::Conds;
 use super::cond::{self, Cond, Dim, Point};
+use super::split::Split;
 use super::text;
 
 /// Above this many variants one unit would bloat the template; split the file instead.
@@ -99,13 +100,33 @@ fn context_at(catalogue: &Catalogue, selection: &Selection) -> liquid::Object {
     context
 }
 
-/// The Liquid for merge target `target`.
+/// The Liquid for merge target `target`. A file some fragment splits is derived twice,
+/// split and not, behind that fragment's condition ([`Split`]).
 pub fn derive(
     catalogue: &Catalogue,
     renderer: &Renderer,
     conds: &mut Conds,
     target: &str,
     base: &Base,
+) -> Result<String> {
+    let Some(mut split) = Split::of(catalogue, target)? else {
+        return derive_one(catalogue, renderer, conds, target, base, None);
+    };
+    let plain = derive_one(catalogue, renderer, conds, target, base, None)?;
+    let copies = derive_one(catalogue, renderer, conds, target, base, Some(&mut split))?;
+    let var = conds.var(&split.when);
+    Ok(format!(
+        "{{% if {var} %}}{copies}{{% else %}}{plain}{{% endif %}}"
+    ))
+}
+
+fn derive_one(
+    catalogue: &Catalogue,
+    renderer: &Renderer,
+    conds: &mut Conds,
+    target: &str,
+    base: &Base,
+    mut split: Option<&mut Split>,
 ) -> Result<String> {
     let location = format!("{target} (merged)");
     let format = Format::of(target).ok_or_else(|| {
@@ -121,13 +142,30 @@ pub fn derive(
         renderer,
         &cond::selection_at(catalogue, &[], &Vec::new()),
     )?;
-    let empty = merge::merge(target, format, base_text, &[])?;
     // A file whose own text depends on the selection is one unit; otherwise each key the
     // owner's document lacks is one.
-    let units = match format {
+    let mut units = match format {
         _ if !base_dims.is_empty() => vec![Vec::new()],
         Format::Toml => toml_units(base_text, target, &contributors)?,
         Format::Yaml | Format::Json => tree_units(base_text, target, format, &contributors)?,
+    };
+    if let Some(split) = split.as_deref_mut() {
+        units = split.units(catalogue, &units);
+    }
+    let split = split.as_deref();
+    let empty = match split {
+        None => merge::merge(target, format, base_text, &[])?,
+        Some(_) => merged_at(
+            catalogue,
+            renderer,
+            target,
+            format,
+            base,
+            &[],
+            &[],
+            &Vec::new(),
+            split,
+        )?,
     };
 
     let mut placed: Vec<Placed> = Vec::new();
@@ -141,10 +179,19 @@ pub fn derive(
             &base_dims,
             &contributors,
             unit,
+            split,
         )?;
         placed.push(place(catalogue, &empty, unit, variants, &location)?);
     }
-    order(catalogue, renderer, target, format, base, &mut placed)?;
+    order(
+        catalogue,
+        renderer,
+        target,
+        format,
+        base,
+        &mut placed,
+        split,
+    )?;
 
     let lines: Vec<&str> = empty.split_inclusive('\n').collect();
     let mut out = String::new();
@@ -317,8 +364,16 @@ fn unit_variants(
     base_dims: &[Dim],
     contributors: &[&Fragment],
     unit: &[String],
+    split: Option<&Split>,
 ) -> Result<Texts> {
-    let mut dims = unit_dims(catalogue, target, contributors, unit);
+    let mut dims = match split {
+        None => unit_dims(catalogue, target, contributors, unit),
+        Some(split) => {
+            let mut dims = unit_dims(catalogue, target, contributors, &split.plain_unit(unit));
+            split.dims(catalogue, unit, &mut dims);
+            dims
+        }
+    };
     dims.extend(base_dims.iter().cloned());
     dims.sort();
     dims.dedup();
@@ -329,6 +384,10 @@ fn unit_variants(
     };
     let mut by_text: BTreeMap<String, Vec<Point>> = BTreeMap::new();
     for point in cond::points(catalogue, &dims) {
+        // The split document is written only where its fragment is composed.
+        if split.is_some_and(|s| !s.when.eval(&cond::selection_at(catalogue, &dims, &point))) {
+            continue;
+        }
         let merged = merged_at(
             catalogue,
             renderer,
@@ -338,6 +397,7 @@ fn unit_variants(
             &[unit],
             &dims,
             &point,
+            split,
         )?;
         by_text.entry(merged).or_default().push(point);
     }
@@ -365,12 +425,36 @@ fn merged_at(
     units: &[&[String]],
     dims: &[Dim],
     point: &Point,
+    split: Option<&Split>,
 ) -> Result<String> {
     let selection = cond::selection_at(catalogue, dims, point);
     let context = context_at(catalogue, &selection);
     let base_text = base.text(catalogue, renderer, &selection)?;
+    let merged = |units: &[&[String]]| {
+        merge_units(
+            catalogue, renderer, target, format, &base_text, units, &selection, &context,
+        )
+    };
+    match split {
+        None => merged(units),
+        Some(split) => split.document(renderer, target, format, &context, units, &merged),
+    }
+}
+
+/// The unsplit document at a selection, with only `units` merged.
+#[allow(clippy::too_many_arguments)]
+fn merge_units(
+    catalogue: &Catalogue,
+    renderer: &Renderer,
+    target: &str,
+    format: Format,
+    base_text: &str,
+    units: &[&[String]],
+    selection: &Selection,
+    context: &liquid::Object,
+) -> Result<String> {
     let mut additions: Vec<(String, toml::Table)> = Vec::new();
-    for fragment in plan(catalogue, &selection) {
+    for fragment in plan(catalogue, selection) {
         let Some(table) = fragment.manifest.merge.get(target) else {
             continue;
         };
@@ -383,11 +467,11 @@ fn merged_at(
             .location(&format!("{}/fragment.toml", fragment.id));
         additions.push((
             fragment.id.clone(),
-            render_table(renderer, &location, &part, &context)?,
+            render_table(renderer, &location, &part, context)?,
         ));
     }
     let refs: Vec<(&str, &toml::Table)> = additions.iter().map(|(f, t)| (f.as_str(), t)).collect();
-    merge::merge(target, format, &base_text, &refs)
+    merge::merge(target, format, base_text, &refs)
 }
 
 /// The parts of a contribution that fall in `units`, in the contribution's own order.
@@ -476,6 +560,7 @@ fn order(
     format: Format,
     base: &Base,
     placed: &mut [Placed],
+    split: Option<&Split>,
 ) -> Result<()> {
     placed.sort_by_key(|p| (p.start, p.end));
     for pair in placed.windows(2) {
@@ -508,7 +593,7 @@ fn order(
                 for b in 0..n {
                     if a != b {
                         before[a][b] = comes_before(
-                            catalogue, renderer, target, format, base, &run[a], &run[b],
+                            catalogue, renderer, target, format, base, &run[a], &run[b], split,
                         )?;
                     }
                 }
@@ -539,6 +624,7 @@ fn order(
 }
 
 /// Whether `a`'s text comes before `b`'s when both are merged (false when they never meet).
+#[allow(clippy::too_many_arguments)]
 fn comes_before(
     catalogue: &Catalogue,
     renderer: &Renderer,
@@ -547,6 +633,7 @@ fn comes_before(
     base: &Base,
     a: &Placed,
     b: &Placed,
+    split: Option<&Split>,
 ) -> Result<bool> {
     // A point where both write something, if there is one.
     let meeting = a
@@ -573,7 +660,7 @@ fn comes_before(
     };
     let units = [a.unit.as_slice(), b.unit.as_slice()];
     let both = merged_at(
-        catalogue, renderer, target, format, base, &units, &dims, &point,
+        catalogue, renderer, target, format, base, &units, &dims, &point, split,
     )?;
     let text_of = |p: &Placed| {
         p.variants

@@ -11,6 +11,7 @@
 pub mod cond;
 mod hook;
 mod merged;
+mod split;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -133,6 +134,8 @@ pub struct Template {
     presence: BTreeMap<String, Cond>,
     /// The multi-value axes (their Liquid value is a list).
     multi: Vec<String>,
+    /// The deployables the architecture declares (`services`), and when it is composed.
+    services: Option<(Cond, Vec<String>)>,
 }
 
 impl Template {
@@ -229,6 +232,14 @@ impl Parsed<'_> {
             };
             context.insert(axis.to_string().into(), value);
         }
+        let services: Vec<String> = match &template.services {
+            Some((cond, names)) if holds(cond) => names.clone(),
+            _ => Vec::new(),
+        };
+        context.insert(
+            "services".into(),
+            liquid::model::to_value(&services).expect("strings convert"),
+        );
         for (name, cond) in &template.conditions {
             context.insert(
                 name.clone().into(),
@@ -249,14 +260,24 @@ impl Parsed<'_> {
 impl Template {
     /// Derives the template from the catalogue.
     pub fn derive(catalogue: &Catalogue) -> Result<Template> {
-        if let Some(fragment) = catalogue.fragments().find(|f| !f.manifest.split.is_empty()) {
+        let declarers: Vec<&Fragment> = catalogue
+            .fragments()
+            .filter(|f| !f.manifest.services.is_empty())
+            .collect();
+        if let [_, second, ..] = declarers.as_slice() {
             return Err(Error::template(
                 catalogue
                     .tree
-                    .location(&format!("{}/fragment.toml", fragment.id)),
-                "the cargo-generate template cannot express `split` yet (its Liquid cannot copy a merged entry); keep this fragment a preview or teach `cargo_generate::merged` to split",
+                    .location(&format!("{}/fragment.toml", second.id)),
+                format!(
+                    "the cargo-generate template takes `services` from one fragment, and `{}` declares them too; keep one of them a preview",
+                    declarers[0].id
+                ),
             ));
         }
+        let services: Option<(Cond, Vec<String>)> = declarers
+            .first()
+            .map(|f| (composed(catalogue, f), f.manifest.services.clone()));
         let renderer = Renderer::new();
         let mut conds = Conds::default();
         let sequence = sequence(catalogue);
@@ -270,7 +291,7 @@ impl Template {
             .flat_map(|f| f.manifest.merge.keys())
             .collect();
 
-        for (path, owners) in owners(catalogue, &sequence) {
+        for (path, owners) in owners(catalogue, &sequence, services.as_ref()) {
             let location = format!("{path} (cargo-generate template)");
             let when = Cond::any(owners.iter().map(|o| o.cond.clone()));
             let executable = owners.iter().any(|o| o.executable);
@@ -320,13 +341,24 @@ impl Template {
             );
         }
 
-        files.insert(
-            ENV_FILE.into(),
-            TemplateFile {
-                contents: dot_env(&env, &mut conds)?,
-                executable: false,
-            },
+        // `.env` is written when some variable is declared, as in `generate`.
+        let has_env = Cond::any(
+            env.iter()
+                .filter(|p| !p.vars.is_empty())
+                .map(|p| p.cond.clone()),
         );
+        if has_env != Cond::False {
+            if has_env != Cond::True {
+                presence.insert(ENV_FILE.into(), has_env);
+            }
+            files.insert(
+                ENV_FILE.into(),
+                TemplateFile {
+                    contents: dot_env(&env, &mut conds)?,
+                    executable: false,
+                },
+            );
+        }
         files.insert(
             RECORD_FILE.into(),
             TemplateFile {
@@ -345,7 +377,12 @@ impl Template {
         };
         out.insert(
             format!("{TEMPLATE_DIR}/{PRE_HOOK}"),
-            plain(hook::pre_hook(catalogue, &conds, &presence)?),
+            plain(hook::pre_hook(
+                catalogue,
+                &conds,
+                &presence,
+                services.as_ref(),
+            )?),
         );
         out.insert(
             format!("{TEMPLATE_DIR}/cargo-generate.toml"),
@@ -356,6 +393,7 @@ impl Template {
             files: out,
             conditions: conds.list,
             presence,
+            services,
             multi: catalogue
                 .axes
                 .iter()
@@ -377,8 +415,14 @@ struct Owner {
 
 /// Every output path with its possible owners, in composition order. A file some fragment
 /// `moves` has an owner at each place it can land, each under the condition that puts it
-/// there (the first moving fragment in composition order wins, as in `generate`).
-fn owners(catalogue: &Catalogue, sequence: &[(&Fragment, Cond)]) -> BTreeMap<String, Vec<Owner>> {
+/// there (the first moving fragment in composition order wins, as in `generate`). A path
+/// some fragment writes `per_service` has, when the architecture declares services, an
+/// owner at each service's copy instead, with `service` assigned.
+fn owners(
+    catalogue: &Catalogue,
+    sequence: &[(&Fragment, Cond)],
+    services: Option<&(Cond, Vec<String>)>,
+) -> BTreeMap<String, Vec<Owner>> {
     let movers: Vec<(&Fragment, Cond)> = sequence
         .iter()
         .filter(|(f, _)| !f.manifest.moves.is_empty())
@@ -399,22 +443,35 @@ fn owners(catalogue: &Catalogue, sequence: &[(&Fragment, Cond)]) -> BTreeMap<Str
                 .map(|when| cond::all_hold(catalogue, when))
                 .unwrap_or(Cond::True);
             let written = Cond::all([cond.clone(), only]);
-            let mut places: Vec<(String, Cond)> = Vec::new();
-            let mut moved_earlier: Vec<Cond> = Vec::new();
-            for (mover, chosen) in &movers {
-                if let Some(to) = crate::moves::destination(&mover.manifest.moves, target) {
-                    let first = Cond::any(moved_earlier.clone()).negate();
-                    places.push((to, Cond::all([written.clone(), chosen.clone(), first])));
-                    moved_earlier.push(chosen.clone());
+            // Copied per service first, then moved, as `generate` does.
+            let mut places: Vec<(String, Cond, Option<String>)> = Vec::new();
+            for (copy, copied, service) in
+                per_service_places(catalogue, sequence, services, target, written)
+            {
+                let mut moved_earlier: Vec<Cond> = Vec::new();
+                for (mover, chosen) in &movers {
+                    if let Some(to) = crate::moves::destination(&mover.manifest.moves, &copy) {
+                        let first = Cond::any(moved_earlier.clone()).negate();
+                        let when = Cond::all([copied.clone(), chosen.clone(), first]);
+                        places.push((to, when, service.clone()));
+                        moved_earlier.push(chosen.clone());
+                    }
                 }
+                let stays = Cond::any(moved_earlier).negate();
+                places.push((copy, Cond::all([copied, stays]), service));
             }
-            let stays = Cond::any(moved_earlier).negate();
-            places.insert(0, (target.to_string(), Cond::all([written, stays])));
             let location = catalogue.tree.location(&format!("{prefix}/{relative}"));
-            for (path, when) in places {
+            for (path, when, service) in places {
                 if when == Cond::False {
                     continue;
                 }
+                let source = String::from_utf8_lossy(bytes).into_owned();
+                let source = match &service {
+                    Some(name) if liquid => {
+                        format!("{{% assign service = {name:?} %}}{source}")
+                    }
+                    _ => source,
+                };
                 let entry = out.entry(path).or_default();
                 // A shared part has several places in the sequence; its files are one owner.
                 if let Some(existing) = entry.iter_mut().find(|o| o.location == location) {
@@ -423,7 +480,7 @@ fn owners(catalogue: &Catalogue, sequence: &[(&Fragment, Cond)]) -> BTreeMap<Str
                 }
                 entry.push(Owner {
                     cond: when,
-                    source: String::from_utf8_lossy(bytes).into_owned(),
+                    source,
                     liquid,
                     location: location.clone(),
                     executable: fragment.manifest.executable.iter().any(|e| e == target),
@@ -431,6 +488,50 @@ fn owners(catalogue: &Catalogue, sequence: &[(&Fragment, Cond)]) -> BTreeMap<Str
             }
         }
     }
+    out
+}
+
+/// Where a file placed at `path` under `when` lands: there, unless a composed fragment
+/// writes it `per_service` and the architecture declares services; then at each service's
+/// copy (the first marking fragment in composition order decides, as in `generate`).
+fn per_service_places(
+    catalogue: &Catalogue,
+    sequence: &[(&Fragment, Cond)],
+    services: Option<&(Cond, Vec<String>)>,
+    path: &str,
+    when: Cond,
+) -> Vec<(String, Cond, Option<String>)> {
+    let Some((declared, names)) = services else {
+        return vec![(path.to_string(), when, None)];
+    };
+    let mut out = Vec::new();
+    let mut marked_earlier: Vec<Cond> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (marker, _) in sequence {
+        if seen.contains(&marker.id.as_str()) {
+            continue;
+        }
+        seen.push(&marker.id);
+        let Some(pattern) = crate::moves::destination(&marker.manifest.per_service, path) else {
+            continue;
+        };
+        let chosen = composed(catalogue, marker);
+        let first = Cond::any(marked_earlier.clone()).negate();
+        let copied = Cond::all([when.clone(), declared.clone(), chosen.clone(), first]);
+        for name in names {
+            out.push((
+                pattern.replace(crate::per_service::PLACEHOLDER, name),
+                copied.clone(),
+                Some(name.clone()),
+            ));
+        }
+        marked_earlier.push(chosen);
+    }
+    let copied = Cond::all([declared.clone(), Cond::any(marked_earlier)]);
+    out.insert(
+        0,
+        (path.to_string(), Cond::all([when, copied.negate()]), None),
+    );
     out
 }
 
@@ -463,8 +564,23 @@ fn owner_liquid(owner: &Owner, prelude: &Prelude, conds: &mut Conds) -> Result<S
     Ok(out)
 }
 
-/// Environment variables in composition order, their Liquid rendered with stand-in names.
-type EnvList<'c> = Vec<(&'c Fragment, Cond, Vec<EnvVar>)>;
+/// Environment variables in composition order, their Liquid rendered with stand-in names:
+/// each composed fragment's, once for each set of them some selection declares (a
+/// variable's `when` makes two sets, with and without it).
+type EnvList<'c> = Vec<EnvPart<'c>>;
+
+struct EnvPart<'c> {
+    fragment: &'c Fragment,
+    /// The condition under which the fragment takes this place in the sequence.
+    placed: Cond,
+    /// `placed`, and the `when` of each variable in or out of `vars` as it is.
+    cond: Cond,
+    vars: Vec<EnvVar>,
+}
+
+/// Above this many distinct `when` tables in one fragment, its variable sets multiply
+/// past what the template should hold.
+const MAX_ENV_WHENS: usize = 4;
 
 fn env_vars<'c>(
     catalogue: &'c Catalogue,
@@ -487,7 +603,50 @@ fn env_vars<'c>(
             var.doc = renderer.render(&location, &var.doc, &names)?;
             vars.push(var);
         }
-        out.push((fragment, cond.clone(), vars));
+        let mut whens: Vec<Cond> = Vec::new();
+        for var in vars.iter().filter(|v| !v.when.is_empty()) {
+            let when = cond::all_hold(catalogue, &var.when);
+            if !whens.contains(&when) {
+                whens.push(when);
+            }
+        }
+        if whens.len() > MAX_ENV_WHENS {
+            return Err(Error::template(
+                &location,
+                format!(
+                    "{} different variable `when`s make too many variable sets for the cargo-generate template (at most {MAX_ENV_WHENS})",
+                    whens.len()
+                ),
+            ));
+        }
+        for set in 0..1usize << whens.len() {
+            let holds = |when: &Cond| {
+                let i = whens.iter().position(|w| w == when).expect("listed");
+                set & (1 << i) != 0
+            };
+            let each = whens.iter().enumerate().map(|(i, when)| {
+                if set & (1 << i) != 0 {
+                    when.clone()
+                } else {
+                    when.clone().negate()
+                }
+            });
+            let part_cond = Cond::all(std::iter::once(cond.clone()).chain(each));
+            if part_cond == Cond::False {
+                continue;
+            }
+            let declared = vars
+                .iter()
+                .filter(|v| v.when.is_empty() || holds(&cond::all_hold(catalogue, &v.when)))
+                .cloned()
+                .collect();
+            out.push(EnvPart {
+                fragment,
+                placed: cond.clone(),
+                cond: part_cond,
+                vars: declared,
+            });
+        }
     }
     Ok(out)
 }
@@ -498,16 +657,16 @@ fn dot_env(env: &EnvList, conds: &mut Conds) -> Result<String> {
     let mut out = String::from(
         "# Local settings for development; never commit this file (.gitignore has it).\n",
     );
-    for (fragment, cond, vars) in env {
+    for part in env {
         let mut lines = String::new();
-        for var in vars {
+        for var in &part.vars {
             let value = match var.generate {
                 Some(Generate::Secret) | None => &var.example,
             };
             lines.push_str(&format!("{}={value}\n", var.name));
         }
-        let lines = text::literal(&lines, &fragment.id)?;
-        out.push_str(&guarded(conds, cond, &lines));
+        let lines = text::literal(&lines, &part.fragment.id)?;
+        out.push_str(&guarded(conds, &part.cond, &lines));
     }
     Ok(out)
 }
@@ -555,19 +714,32 @@ impl Prelude {
                     .expect("slot listed")
                     .push((cond.clone(), source.to_string()));
             }
-            let vars: Vec<&EnvVar> = env
+            // The fragment's items once, its variable group once for each set of them.
+            let parts: Vec<(&Cond, Vec<&EnvVar>)> = env
                 .iter()
-                .filter(|(f, c, _)| f.id == fragment.id && c == cond)
-                .flat_map(|(_, _, vars)| vars)
+                .filter(|p| p.fragment.id == fragment.id && p.placed == *cond)
+                .map(|p| (&p.cond, p.vars.iter().collect()))
                 .collect();
-            for (slot, item) in
-                crate::lists::fragment_items(catalogue, renderer, fragment, &vars, &names)?
-            {
-                let item = text::literal(&item, &fragment.id)?;
-                lists
-                    .get_mut(slot)
-                    .expect("list slot")
-                    .push((cond.clone(), item));
+            let parts = if parts.is_empty() {
+                vec![(cond, Vec::new())]
+            } else {
+                parts
+            };
+            for (i, (part_cond, vars)) in parts.iter().enumerate() {
+                for (slot, item) in
+                    crate::lists::fragment_items(catalogue, renderer, fragment, vars, &names)?
+                {
+                    let item_cond = match slot {
+                        "env_groups" => (*part_cond).clone(),
+                        _ if i == 0 => cond.clone(),
+                        _ => continue,
+                    };
+                    let item = text::literal(&item, &fragment.id)?;
+                    lists
+                        .get_mut(slot)
+                        .expect("list slot")
+                        .push((item_cond, item));
+                }
             }
         }
         for rule in &catalogue.rules {

@@ -99,8 +99,8 @@ pub fn all() -> Vec<Case> {
             telemetry: Telemetry::Prometheus,
             database: true,
         },
-        // A preview (`architecture` is still `upcoming`): identity and notes as two
-        // services, the event crossing Redis.
+        // The default stack as two services, identity and notes, the event crossing
+        // Redis.
         Case {
             name: "microservices",
             flags: &[("architecture", "microservices"), ("stage", "post-pmf")],
@@ -111,7 +111,7 @@ pub fn all() -> Vec<Case> {
         },
         // On NATS JetStream (the event and the jobs on one broker), with typed RPC and
         // users from an OpenID Connect provider: identity records one on first sight
-        // and announces it.
+        // and announces it. Deployed on ECS: each service's part of the Terraform.
         Case {
             name: "microservices-nats",
             flags: &[
@@ -120,6 +120,7 @@ pub fn all() -> Vec<Case> {
                 ("queue", "nats"),
                 ("api", "rpc"),
                 ("auth", "oidc"),
+                ("hosting", "ecs-fargate"),
             ],
             allow: &[],
             queued: true,
@@ -127,7 +128,7 @@ pub fn all() -> Vec<Case> {
             database: true,
         },
         // And on RabbitMQ (a topic exchange, a queue per subscribing service), with
-        // GraphQL.
+        // GraphQL, deployed on Kubernetes (a kustomization per service).
         Case {
             name: "microservices-rabbitmq",
             flags: &[
@@ -135,6 +136,24 @@ pub fn all() -> Vec<Case> {
                 ("stage", "post-pmf"),
                 ("queue", "rabbitmq"),
                 ("api", "graphql"),
+                ("hosting", "kubernetes"),
+            ],
+            allow: &[],
+            queued: true,
+            telemetry: Telemetry::Prometheus,
+            database: true,
+        },
+        // And on the Postgres queue: the event crosses a database both services reach
+        // (the log and each service's deliveries), with users from Clerk, deployed on
+        // Render (one Blueprint, a database per service and one for the events).
+        Case {
+            name: "microservices-postgres",
+            flags: &[
+                ("architecture", "microservices"),
+                ("stage", "post-pmf"),
+                ("queue", "postgres"),
+                ("auth", "clerk"),
+                ("hosting", "render"),
             ],
             allow: &[],
             queued: true,

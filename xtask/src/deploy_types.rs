@@ -99,18 +99,22 @@ pub fn check(case: &Case, repo: &Path, tsc: &Path) -> Result<()> {
         ".github/workflows/ci.yml (SchemaStore's GitHub workflow types)".into(),
     );
     if case.has("hosting", "fly") {
-        let text = std::fs::read_to_string(repo.join("fly.toml"))?;
-        let fly: Value = toml::from_str(&text).context("fly.toml")?;
-        add(
-            &mut ts,
-            "@schemastore/fly",
-            "FlyIoConfigSchemaFlyToml",
-            &fly,
-            "fly.toml (SchemaStore's Fly types)".into(),
-        );
+        // `fly.toml`, or one `fly.<service>.toml` per service.
+        for name in fly_files(repo)? {
+            let text = std::fs::read_to_string(repo.join(&name))?;
+            let fly: Value = toml::from_str(&text).with_context(|| name.clone())?;
+            add(
+                &mut ts,
+                "@schemastore/fly",
+                "FlyIoConfigSchemaFlyToml",
+                &fly,
+                format!("{name} (SchemaStore's Fly types)"),
+            );
+        }
     }
     if case.has("hosting", "kubernetes") {
-        for folder in ["deploy/kubernetes", "deploy/kubernetes/migrate"] {
+        for folder in kustomizations(repo, "deploy/kubernetes")? {
+            let folder = folder.as_str();
             let kustomization = yaml(&repo.join(folder).join("kustomization.yaml"))?;
             add(
                 &mut ts,
@@ -146,19 +150,31 @@ pub fn check_container_definitions(case: &Case, target: &Path, tsc: &Path) -> Re
     if !case.has("hosting", "ecs-fargate") {
         return Ok(());
     }
-    let path = target
-        .join("tmp")
-        .join(format!("e2e-{}-container-definitions.json", case.name));
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("the ECS deploy test did not write {}", path.display()))?;
-    let definitions: Value = serde_json::from_str(&text)?;
-    let ts = format!(
-        "import type {{ ContainerDefinition }} from \"@aws-sdk/client-ecs\";\nexport const containers: ContainerDefinition[] = {definitions};\n"
-    );
-    run_tsc(&types_dir()?, &format!("{}-ecs.ts", case.name), &ts, tsc)?;
-    println!(
-        "type-checked the ECS container definitions (ContainerDefinition from @aws-sdk/client-ecs)"
-    );
+    // The deploy test writes `<its resource name>-container-definitions.json`: the
+    // project's, or each service's (every service's check writes them all).
+    let resources = if case.has("architecture", "microservices") {
+        crate::microservices::SERVICES
+            .iter()
+            .map(|service| format!("e2e-{}-{service}", case.name))
+            .collect()
+    } else {
+        vec![format!("e2e-{}", case.name)]
+    };
+    for resource in resources {
+        let path = target
+            .join("tmp")
+            .join(format!("{resource}-container-definitions.json"));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("the ECS deploy test did not write {}", path.display()))?;
+        let definitions: Value = serde_json::from_str(&text)?;
+        let ts = format!(
+            "import type {{ ContainerDefinition }} from \"@aws-sdk/client-ecs\";\nexport const containers: ContainerDefinition[] = {definitions};\n"
+        );
+        run_tsc(&types_dir()?, &format!("{resource}-ecs.ts"), &ts, tsc)?;
+        println!(
+            "type-checked the ECS container definitions of {resource} (ContainerDefinition from @aws-sdk/client-ecs)"
+        );
+    }
     Ok(())
 }
 
@@ -189,4 +205,37 @@ fn run_tsc(dir: &Path, name: &str, ts: &str, tsc: &Path) -> Result<()> {
         String::from_utf8_lossy(&out.stdout)
     );
     Ok(())
+}
+
+/// The Fly configurations at the repo's root: `fly.toml`, or `fly.<service>.toml` each.
+fn fly_files(repo: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(repo)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with("fly.") && name.ends_with(".toml") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    ensure!(!names.is_empty(), "no fly.toml in {}", repo.display());
+    Ok(names)
+}
+
+/// Every folder under `root` (itself included) that holds a `kustomization.yaml`: the
+/// service's and its migration's, or those of each service.
+fn kustomizations(repo: &Path, root: &str) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(repo.join(root)).sort_by_file_name() {
+        let entry = entry?;
+        if entry.file_name() == "kustomization.yaml" {
+            let folder = entry.path().parent().context("a file's folder")?;
+            let relative = folder
+                .strip_prefix(repo)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            found.push(relative);
+        }
+    }
+    ensure!(!found.is_empty(), "no kustomization.yaml under {root}");
+    Ok(found)
 }

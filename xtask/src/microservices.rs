@@ -37,12 +37,21 @@ pub fn serve_and_drive(
     // Streams and queues of this run's own: the brokers outlive the run, and a queue
     // a run of an earlier version declared with other arguments would be refused.
     let events_prefix = format!("{db_prefix}-{}", std::process::id());
+    // On the Postgres queue the events cross a database both services reach.
+    let events_database = if case.has("queue", "postgres") {
+        Some(run::fresh_database(&format!("{db_prefix}_events"))?)
+    } else {
+        None
+    };
     for service in SERVICES {
         let mut service_env = env.clone();
         // What `.env.<service>` says (the service would read it itself, but the
         // variables given here take precedence over it).
         service_env.extend(run::dot_env(&repo.join(format!(".env.{service}")))?);
         service_env.insert("EVENTS_PREFIX".into(), events_prefix.clone());
+        if let Some(url) = &events_database {
+            service_env.insert("EVENTS_DATABASE_URL".into(), url.clone());
+        }
         // Jobs too: a job an earlier run left in a fixed namespace (`notes`) would be
         // picked up here, fail (its note is in that run's database) and hold up shutdown.
         service_env.insert(
