@@ -2,6 +2,7 @@
 //! every `.rs` parses (syn), every TOML / YAML / JSON / HCL parses, one owner per path.
 //! Runs over the built-in templates and the fixtures.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use scaffold::catalogue::Catalogue;
@@ -75,6 +76,7 @@ fn check_output(output: &Output, label: &str) {
             _ => {}
         }
     }
+    check_terraform_references(output, label);
     if let Some(env) = output.text(".env") {
         let ignore = output.text(".gitignore").unwrap_or("");
         assert!(
@@ -90,6 +92,51 @@ fn check_output(output: &Output, label: &str) {
                 example.contains(&format!("{name}=")),
                 "{label}: {name} is not documented in .env.example"
             );
+        }
+    }
+}
+
+/// Every resource and data source a Terraform folder refers to (`aws_db_instance.postgres`,
+/// `data.aws_iam_policy_document.x`) is declared in that folder: parsing alone does not
+/// catch a file that names another fragment's resource by a name it no longer has.
+fn check_terraform_references(output: &Output, label: &str) {
+    let mut folders: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for path in output.files.keys().filter(|p| p.ends_with(".tf")) {
+        let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
+        folders.entry(folder).or_default().push(path);
+    }
+    for (folder, paths) in folders {
+        let texts: Vec<(&str, &str)> = paths
+            .iter()
+            .map(|p| (*p, output.text(p).unwrap()))
+            .collect();
+        let mut declared = std::collections::BTreeSet::new();
+        for (_, text) in &texts {
+            for block in hcl::parse(text).unwrap().blocks() {
+                let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+                match (block.identifier.as_str(), labels.as_slice()) {
+                    ("resource", [kind, name]) => declared.insert(format!("{kind}.{name}")),
+                    ("data", [kind, name]) => declared.insert(format!("data.{kind}.{name}")),
+                    _ => false,
+                };
+            }
+        }
+        for (path, text) in &texts {
+            let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'));
+            for word in words {
+                let parts: Vec<&str> = word.split('.').collect();
+                let reference = match parts.as_slice() {
+                    ["data", kind, name, ..] => format!("data.{kind}.{name}"),
+                    [kind, name, ..] if kind.starts_with("aws_") || kind.starts_with("random_") => {
+                        format!("{kind}.{name}")
+                    }
+                    _ => continue,
+                };
+                assert!(
+                    declared.contains(&reference),
+                    "{label}: {path} refers to `{reference}`, which nothing in {folder}/ declares"
+                );
+            }
         }
     }
 }
@@ -404,6 +451,45 @@ fn the_covering_set_meets_every_allowed_three_values_and_skips_refused_combinati
                     "{label}: {axes:?} = {values:?} is in no chosen request"
                 );
             }
+        }
+    }
+}
+
+/// With microservices, the functions belong to `notes`: they queue notes' jobs, so they
+/// reach notes' database and its jobs namespace, on ECS (beside its Terraform) and with SAM.
+#[test]
+fn a_microservices_repo_deploys_its_functions_with_the_notes_service() {
+    let catalogue = Catalogue::embedded().unwrap();
+    let name = ProjectName::parse("shop").unwrap();
+    for hosting in ["ecs-fargate", "fly"] {
+        let request = Request {
+            flags: [
+                ("architecture", "microservices"),
+                ("functions", "lambda"),
+                ("hosting", hosting),
+            ]
+            .into_iter()
+            .map(|(a, v)| (a.to_string(), vec![v.to_string()]))
+            .collect(),
+            allow: resolve::every_deny(&catalogue),
+            preset: None,
+        };
+        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
+        let output =
+            generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
+        check_output(&output, hosting);
+        if hosting == "ecs-fargate" {
+            let tf = output.text("deploy/ecs-fargate/functions.tf").unwrap();
+            assert!(
+                tf.contains("aws_secretsmanager_secret_version.notes_database_url.secret_string"),
+                "{tf}"
+            );
+            assert!(tf.contains(r#"JOBS_NAMESPACE         = "notes""#), "{tf}");
+        } else {
+            let sam = output.text("deploy/lambda/template.yaml").unwrap();
+            let sam: serde_json::Value = serde_saphyr::from_str(sam).unwrap();
+            let env = &sam["Globals"]["Function"]["Environment"]["Variables"];
+            assert_eq!(env["JOBS_NAMESPACE"], "notes", "{env}");
         }
     }
 }

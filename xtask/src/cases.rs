@@ -111,7 +111,8 @@ pub fn all() -> Vec<Case> {
         },
         // On NATS JetStream (the event and the jobs on one broker), with typed RPC and
         // users from an OpenID Connect provider: identity records one on first sight
-        // and announces it. Deployed on ECS: each service's part of the Terraform.
+        // and announces it. Deployed on ECS: each service's part of the Terraform, and
+        // the Lambda functions beside it queueing notes' jobs.
         Case {
             name: "microservices-nats",
             flags: &[
@@ -121,6 +122,7 @@ pub fn all() -> Vec<Case> {
                 ("api", "rpc"),
                 ("auth", "oidc"),
                 ("hosting", "ecs-fargate"),
+                ("functions", "lambda"),
             ],
             allow: &[],
             queued: true,
