@@ -508,8 +508,11 @@ pub(crate) fn render_overlay(
                 }
             }
             toml::Value::Table(inner) => {
-                let inner = render_overlay(renderer, location, inner, ctx)?;
-                out.insert(key.clone(), toml::Value::Table(inner));
+                let rendered = render_overlay(renderer, location, inner, ctx)?;
+                // A table whose every setting was left out is left out too.
+                if !rendered.is_empty() || inner.is_empty() {
+                    out.insert(key.clone(), toml::Value::Table(rendered));
+                }
             }
             other => {
                 let single = toml::Table::from_iter([(key.clone(), other.clone())]);

@@ -493,3 +493,40 @@ fn a_microservices_repo_deploys_its_functions_with_the_notes_service() {
         }
     }
 }
+
+/// Datadog's service tag on each compose entry names its service, as `DD_SERVICE` does;
+/// without Datadog the entries carry no labels at all (an overlay table whose settings all
+/// render to nothing is left out).
+#[test]
+fn each_microservice_is_tagged_as_itself_for_datadog() {
+    let catalogue = Catalogue::embedded().unwrap();
+    let name = ProjectName::parse("shop").unwrap();
+    for observability in ["datadog", "prometheus"] {
+        let request = Request {
+            flags: [
+                ("architecture", "microservices"),
+                ("observability", observability),
+            ]
+            .into_iter()
+            .map(|(a, v)| (a.to_string(), vec![v.to_string()]))
+            .collect(),
+            allow: resolve::every_deny(&catalogue),
+            preset: None,
+        };
+        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
+        let output =
+            generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
+        let compose: serde_json::Value =
+            serde_saphyr::from_str(output.text("docker-compose.yml").unwrap()).unwrap();
+        for service in ["identity", "notes"] {
+            let entry = &compose["services"][service];
+            if observability == "datadog" {
+                let tag = format!("shop-{service}");
+                assert_eq!(entry["labels"]["com.datadoghq.tags.service"], tag.as_str());
+                assert_eq!(entry["environment"]["DD_SERVICE"], tag.as_str());
+            } else {
+                assert!(entry.get("labels").is_none(), "{entry}");
+            }
+        }
+    }
+}
