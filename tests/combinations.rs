@@ -162,7 +162,7 @@ fn render_all(catalogue: &Catalogue) -> usize {
     })
 }
 
-fn render_one(catalogue: &Catalogue, request: &Request) {
+fn render_one(catalogue: &Catalogue, request: &Request) -> Output {
     let name = ProjectName::parse("shop").unwrap();
     let label = format!("{:?}", request.flags);
     let resolved = resolve::resolve(catalogue, request, &mut NoPrompts)
@@ -170,6 +170,20 @@ fn render_one(catalogue: &Catalogue, request: &Request) {
     let output = generate::generate(catalogue, &resolved, &name, &mut || "secret".into())
         .unwrap_or_else(|e| panic!("{label}: {e}"));
     check_output(&output, &label);
+    output
+}
+
+/// `shop` with these flags (every deny rule allowed), rendered and checked.
+fn shop(catalogue: &Catalogue, flags: &[(&str, &str)]) -> Output {
+    let request = Request {
+        flags: flags
+            .iter()
+            .map(|(axis, value)| (axis.to_string(), vec![value.to_string()]))
+            .collect(),
+        allow: resolve::every_deny(catalogue),
+        preset: None,
+    };
+    render_one(catalogue, &request)
 }
 
 #[test]
@@ -192,18 +206,7 @@ fn every_built_in_combination_renders_clean() {
 #[test]
 fn the_microservices_compose_runs_each_service_on_its_own_database() {
     let catalogue = Catalogue::embedded().unwrap();
-    let request = Request {
-        flags: [(
-            "architecture".to_string(),
-            vec!["microservices".to_string()],
-        )]
-        .into(),
-        allow: resolve::every_deny(&catalogue),
-        preset: None,
-    };
-    let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
-    let name = ProjectName::parse("shop").unwrap();
-    let output = generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
+    let output = shop(&catalogue, &[("architecture", "microservices")]);
     let compose: serde_json::Value =
         serde_saphyr::from_str(output.text("docker-compose.yml").unwrap()).unwrap();
     let services = compose["services"].as_object().unwrap();
@@ -249,7 +252,6 @@ fn the_microservices_compose_runs_each_service_on_its_own_database() {
 #[test]
 fn every_hosting_target_deploys_each_microservice_with_its_own_binary() {
     let catalogue = Catalogue::embedded().unwrap();
-    let name = ProjectName::parse("shop").unwrap();
     for (hosting, starts) in [
         (
             "railway",
@@ -270,21 +272,10 @@ fn every_hosting_target_deploys_each_microservice_with_its_own_binary() {
         ("render", &["render.yaml"][..]),
         ("ecs-fargate", &["deploy/ecs-fargate/ecs.tf"][..]),
     ] {
-        let request = Request {
-            flags: [
-                (
-                    "architecture".to_string(),
-                    vec!["microservices".to_string()],
-                ),
-                ("hosting".to_string(), vec![hosting.to_string()]),
-            ]
-            .into(),
-            allow: resolve::every_deny(&catalogue),
-            preset: None,
-        };
-        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
-        let output =
-            generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
+        let output = shop(
+            &catalogue,
+            &[("architecture", "microservices"), ("hosting", hosting)],
+        );
         let test = hosting.replace('-', "_");
         assert!(
             !output
@@ -460,24 +451,15 @@ fn the_covering_set_meets_every_allowed_three_values_and_skips_refused_combinati
 #[test]
 fn a_microservices_repo_deploys_its_functions_with_the_notes_service() {
     let catalogue = Catalogue::embedded().unwrap();
-    let name = ProjectName::parse("shop").unwrap();
     for hosting in ["ecs-fargate", "fly"] {
-        let request = Request {
-            flags: [
+        let output = shop(
+            &catalogue,
+            &[
                 ("architecture", "microservices"),
                 ("functions", "lambda"),
                 ("hosting", hosting),
-            ]
-            .into_iter()
-            .map(|(a, v)| (a.to_string(), vec![v.to_string()]))
-            .collect(),
-            allow: resolve::every_deny(&catalogue),
-            preset: None,
-        };
-        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
-        let output =
-            generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
-        check_output(&output, hosting);
+            ],
+        );
         if hosting == "ecs-fargate" {
             let tf = output.text("deploy/ecs-fargate/functions.tf").unwrap();
             assert!(
@@ -500,22 +482,14 @@ fn a_microservices_repo_deploys_its_functions_with_the_notes_service() {
 #[test]
 fn each_microservice_is_tagged_as_itself_for_datadog() {
     let catalogue = Catalogue::embedded().unwrap();
-    let name = ProjectName::parse("shop").unwrap();
     for observability in ["datadog", "prometheus"] {
-        let request = Request {
-            flags: [
+        let output = shop(
+            &catalogue,
+            &[
                 ("architecture", "microservices"),
                 ("observability", observability),
-            ]
-            .into_iter()
-            .map(|(a, v)| (a.to_string(), vec![v.to_string()]))
-            .collect(),
-            allow: resolve::every_deny(&catalogue),
-            preset: None,
-        };
-        let resolved = resolve::resolve(&catalogue, &request, &mut NoPrompts).unwrap();
-        let output =
-            generate::generate(&catalogue, &resolved, &name, &mut || "secret".into()).unwrap();
+            ],
+        );
         let compose: serde_json::Value =
             serde_saphyr::from_str(output.text("docker-compose.yml").unwrap()).unwrap();
         for service in ["identity", "notes"] {

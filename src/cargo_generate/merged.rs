@@ -153,20 +153,18 @@ fn derive_one(
         units = split.units(catalogue, &units);
     }
     let split = split.as_deref();
-    let empty = match split {
-        None => merge::merge(target, format, base_text, &[])?,
-        Some(_) => merged_at(
-            catalogue,
-            renderer,
-            target,
-            format,
-            base,
-            &[],
-            &[],
-            &Vec::new(),
-            split,
-        )?,
-    };
+    // The document with no unit merged (split, for the split document).
+    let empty = merged_at(
+        catalogue,
+        renderer,
+        target,
+        format,
+        base,
+        &[],
+        &[],
+        &Vec::new(),
+        split,
+    )?;
 
     let mut placed: Vec<Placed> = Vec::new();
     for unit in &units {

@@ -603,12 +603,20 @@ fn env_vars<'c>(
             var.doc = renderer.render(&location, &var.doc, &names)?;
             vars.push(var);
         }
+        // The distinct `when`s, and each variable's (an index into them) if it has one.
         let mut whens: Vec<Cond> = Vec::new();
-        for var in vars.iter().filter(|v| !v.when.is_empty()) {
-            let when = cond::all_hold(catalogue, &var.when);
-            if !whens.contains(&when) {
-                whens.push(when);
+        let mut when_of: Vec<Option<usize>> = Vec::new();
+        for var in &vars {
+            if var.when.is_empty() {
+                when_of.push(None);
+                continue;
             }
+            let when = cond::all_hold(catalogue, &var.when);
+            let at = whens.iter().position(|w| *w == when).unwrap_or_else(|| {
+                whens.push(when);
+                whens.len() - 1
+            });
+            when_of.push(Some(at));
         }
         if whens.len() > MAX_ENV_WHENS {
             return Err(Error::template(
@@ -620,10 +628,6 @@ fn env_vars<'c>(
             ));
         }
         for set in 0..1usize << whens.len() {
-            let holds = |when: &Cond| {
-                let i = whens.iter().position(|w| w == when).expect("listed");
-                set & (1 << i) != 0
-            };
             let each = whens.iter().enumerate().map(|(i, when)| {
                 if set & (1 << i) != 0 {
                     when.clone()
@@ -637,8 +641,9 @@ fn env_vars<'c>(
             }
             let declared = vars
                 .iter()
-                .filter(|v| v.when.is_empty() || holds(&cond::all_hold(catalogue, &v.when)))
-                .cloned()
+                .zip(&when_of)
+                .filter(|(_, when)| when.is_none_or(|i| set & (1 << i) != 0))
+                .map(|(var, _)| var.clone())
                 .collect();
             out.push(EnvPart {
                 fragment,

@@ -184,10 +184,10 @@ impl<'c> Split<'c> {
         for (copy, overlay) in &overlays {
             let mut mine: Vec<Unit> = outside.iter().map(|u| u.to_vec()).collect();
             for unit in units {
-                if let Origin::Copy { copy: c, rest } = self.origin(unit)
+                if let Origin::Copy { copy: c, .. } = self.origin(unit)
                     && c == copy
                 {
-                    mine.push([self.key.as_slice(), rest].concat());
+                    mine.push(self.plain_unit(unit));
                 }
             }
             if mine.len() == outside.len() {
